@@ -1,0 +1,12 @@
+import { fileURLToPath } from 'node:url';
+
+export * as orderV1 from './gen/everything/order/v1/menu.ts';
+export * as customerV1 from './gen/everything/customer/v1/customer.ts';
+
+/** Root of the .proto sources, for servers that describe themselves through reflection. */
+export const protoRoot = fileURLToPath(new URL('../../../proto', import.meta.url));
+
+export const protoFiles = {
+  orderMenu: 'everything/order/v1/menu.proto',
+  customer: 'everything/customer/v1/customer.proto',
+} as const;

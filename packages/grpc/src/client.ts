@@ -1,0 +1,49 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthClient } from './health-client.ts';
+
+/**
+ * Channel options for calls to a peer service: keepalive pings find a frozen or vanished peer
+ * within seconds instead of waiting for TCP to give up.
+ */
+export const channelOptions: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+};
+
+export const insecure = grpc.credentials.createInsecure;
+
+export function deadlineIn(ms: number): { deadline: Date } {
+  return { deadline: new Date(Date.now() + ms) };
+}
+
+/** Asks a peer's grpc.health.v1 service whether `service` ("" for the whole server) is serving. */
+export function checkHealth(address: string, service = ''): HealthProbe {
+  return new HealthProbe(address, service);
+}
+
+export class HealthProbe {
+  readonly #client: InstanceType<typeof HealthClient>;
+  readonly #service: string;
+
+  constructor(address: string, service: string) {
+    this.#client = new HealthClient(address, insecure(), channelOptions);
+    this.#service = service;
+  }
+
+  /** 'SERVING', 'NOT_SERVING', 'UNKNOWN', or the reason the peer could not be asked. */
+  status(timeoutMs: number): Promise<string> {
+    return new Promise((resolve) => {
+      this.#client.check({ service: this.#service }, deadlineIn(timeoutMs), (error, response) => {
+        if (error) resolve(`UNREACHABLE (${grpc.status[error.code]})`);
+        else resolve(response?.status ?? 'UNKNOWN');
+      });
+    });
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}

@@ -1,0 +1,29 @@
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+/**
+ * JSON logs on stdout, one object a line, for the cluster's log collector. Credentials that
+ * slip into a logged object are blanked rather than trusted never to be logged.
+ */
+export function createLogger(service: string, level: LevelWithSilent): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'DB_PASSWORD',
+        '*.DB_PASSWORD',
+        'authorization',
+        '*.authorization',
+        'req.headers.authorization',
+        'req.headers.cookie',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,10 @@
+export {
+  connectionOptions,
+  createPool,
+  isDatabaseUnavailable,
+  postgresEnv,
+  type PostgresConfig,
+} from './pool.ts';
+export { watchDatabase, type DatabaseWatch } from './watch.ts';
+export { migrate, migrateCommand, type MigrateOptions, type MigrateResult } from './migrate.ts';
+export { gateOnDatabase, DatabaseUnavailableError, type DatabaseGate } from './gate.ts';

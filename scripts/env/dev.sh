@@ -1,0 +1,15 @@
+# Ports and state folder of the `make dev` stack. Every value can be overridden from the
+# environment, so the stack can run beside other things.
+# shellcheck shell=bash
+: "${STACK_NAME:=dev}"
+: "${STACK_DIR:=$ROOT/.dev/dev}"
+: "${PG_PORT:=5432}"
+: "${VALKEY_PORT:=6379}"
+: "${KAFKA_PORT:=9092}"
+: "${KAFKA_CONTROLLER_PORT:=9093}"
+: "${TEMPORAL_PORT:=7233}"
+: "${TEMPORAL_UI_PORT:=8233}"
+: "${SERVER_PORT:=8080}"
+: "${ORDER_PORT:=50051}"
+: "${CUSTOMER_PORT:=50052}"
+: "${ENVIRONMENT:=dev}"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Regenerates all generated code from its sources. CI runs it and fails when the result
+# differs from what is committed (scripts/check-generated.sh).
+source "$(dirname "$0")/toolchain.sh"
+cd "$ROOT"
+npx buf lint
+npx buf generate
+npx prettier --log-level=warn --write packages/contracts/src/gen

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs (first time) and starts, or stops, the infrastructure on loopback: PostgreSQL,
+# a Valkey-protocol server, Kafka (KRaft) and the Temporal dev server.
+# Usage: STACK=dev|test scripts/stack.sh up|down
+source "$(dirname "$0")/lib.sh"
+source "$ROOT/scripts/env/${STACK:-dev}.sh"
+export STACK_DIR PG_PORT VALKEY_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT TEMPORAL_PORT TEMPORAL_UI_PORT ENVIRONMENT
+stack="$ROOT/scripts/stack"
+
+up() {
+  mkdir -p "$STACK_DIR"
+  # Kafka (Maven) and Temporal (go install) build while apt installs the rest; apt runs once at a time.
+  "$stack/kafka.sh" install & local kafka_install=$!
+  "$stack/temporal.sh" install & local temporal_install=$!
+  "$stack/postgres.sh" start
+  "$stack/valkey.sh" start
+  wait "$kafka_install" || die "installing Kafka failed"
+  "$stack/kafka.sh" start
+  wait "$temporal_install" || die "building the temporal CLI failed"
+  "$stack/temporal.sh" start
+  "$stack/kafka.sh" wait_ready
+  "$stack/temporal.sh" wait_ready
+  log stack "$STACK_NAME stack is up in $STACK_DIR"
+}
+
+down() {
+  "$stack/temporal.sh" stop
+  "$stack/kafka.sh" stop
+  "$stack/valkey.sh" stop
+  "$stack/postgres.sh" stop
+  log stack "$STACK_NAME stack stopped"
+}
+
+"${1:?usage: stack.sh up|down}"

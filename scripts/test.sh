@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: static checks, then every test against real servers started on their own
+# ports (apart from `make dev`'s), then stops what it started.
+source "$(dirname "$0")/toolchain.sh"
+ensure_node_modules
+export STACK=test
+source "$ROOT/scripts/env/test.sh"
+cd "$ROOT"
+
+started=$(date +%s)
+log test "generated code is current"; scripts/check-generated.sh
+log test "format"; npx prettier --check --log-level=warn .
+log test "lint"; npx eslint --max-warnings=0 .
+log test "typecheck"; npx tsc -p .
+
+# A fresh stack every run: tests never depend on what an earlier run left behind.
+scripts/stack.sh down >/dev/null 2>&1 || true
+rm -rf "$STACK_DIR"
+trap 'scripts/stack.sh down' EXIT
+scripts/stack.sh up
+load_stack_secrets
+source "$ROOT/scripts/services-env.sh"
+export STACK_DIR PG_PORT VALKEY_PORT KAFKA_PORT TEMPORAL_PORT ENVIRONMENT \
+  PG_SUPERUSER_PASSWORD ORDER_DB_PASSWORD CUSTOMER_DB_PASSWORD
+
+log test "migrations"
+env "${order_env[@]}" node services/order/src/migrate.ts -y
+env "${customer_env[@]}" node services/customer/src/migrate.ts -y
+
+log test "unit, integration and end-to-end tests"
+node --test --test-reporter=spec "$@" \
+  'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'test/**/*.test.ts'
+log test "passed in $(($(date +%s) - started))s"

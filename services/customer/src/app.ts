@@ -1,0 +1,55 @@
+import type pg from 'pg';
+import { customerV1, protoFiles, protoRoot } from '@everything/contracts';
+import { createGrpcServer, unavailableWhen, type GrpcServer } from '@everything/grpc';
+import type { Logger } from '@everything/logger';
+import { gateOnDatabase, type DatabaseGate } from '@everything/postgres';
+import { CustomerRepository } from './customers/customer-repository.ts';
+import { customerService } from './grpc/customer-service.ts';
+
+export interface CustomerDeps {
+  pool: pg.Pool;
+  logger: Logger;
+}
+
+export interface CustomerApp {
+  grpc: GrpcServer;
+  database: DatabaseGate;
+  listen(host: string, port: number): Promise<number>;
+  close(graceMs: number): Promise<void>;
+}
+
+export async function createApp({ pool, logger }: CustomerDeps): Promise<CustomerApp> {
+  const database = await gateOnDatabase(pool, logger);
+  const classify = unavailableWhen(
+    database.isUnavailable,
+    'the customer database is unreachable; retry shortly',
+  );
+
+  const grpc = createGrpcServer(
+    [
+      {
+        name: 'everything.customer.v1.CustomerService',
+        definition: customerV1.CustomerServiceService,
+        implementation: customerService(
+          new CustomerRepository(pool),
+          database.guard,
+          classify,
+          logger,
+        ),
+      },
+    ],
+    { root: protoRoot, files: [protoFiles.customer] },
+  );
+  database.watch.subscribe(grpc.setServing);
+
+  return {
+    grpc,
+    database,
+    listen: (host, port) => grpc.listen(host, port),
+    async close(graceMs) {
+      database.watch.stop();
+      grpc.setServing(false);
+      await grpc.stop(graceMs);
+    },
+  };
+}

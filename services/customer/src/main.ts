@@ -1,0 +1,24 @@
+import { loadConfig } from '@everything/config';
+import { Lifecycle, runMain } from '@everything/lifecycle';
+import { createLogger } from '@everything/logger';
+import { createPool } from '@everything/postgres';
+import { createApp } from './app.ts';
+import { customerConfigShape } from './config.ts';
+
+runMain('customer', async () => {
+  const config = loadConfig(customerConfigShape);
+  const logger = createLogger('customer', config.LOG_LEVEL);
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
+  lifecycle.stopOnSignals();
+
+  const pool = createPool(config, 'customer', logger);
+  lifecycle.onStop('postgres pool', () => pool.end());
+
+  const app = await createApp({ pool, logger });
+  const port = await app.listen(config.GRPC_HOST, config.GRPC_PORT);
+  lifecycle.onStop('grpc server', () => app.close(config.SHUTDOWN_TIMEOUT_MS * 0.7));
+  logger.info(
+    { port, databaseReachable: app.database.watch.reachable },
+    'customer service listening',
+  );
+});
