@@ -5,4 +5,3 @@ source "$(dirname "$0")/toolchain.sh"
 cd "$ROOT"
 npx buf lint
 npx buf generate
-npx prettier --log-level=warn --write packages/contracts/src/gen

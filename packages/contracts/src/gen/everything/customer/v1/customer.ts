@@ -5,7 +5,7 @@
 // source: everything/customer/v1/customer.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -17,12 +17,12 @@ import {
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
-import { Timestamp } from '../../../google/protobuf/timestamp.ts';
+} from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp.ts";
 
-export const protobufPackage = 'everything.customer.v1';
+export const protobufPackage = "everything.customer.v1";
 
-export const protobufFileName = 'everything/customer/v1/customer.proto';
+export const protobufFileName = "everything/customer/v1/customer.proto";
 
 export interface GetCustomerRequest {
   id: string;
@@ -40,12 +40,12 @@ export interface Customer {
 }
 
 function createBaseGetCustomerRequest(): GetCustomerRequest {
-  return { id: '' };
+  return { id: "" };
 }
 
 export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
   encode(message: GetCustomerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
+    if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
     return writer;
@@ -55,7 +55,7 @@ export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -89,7 +89,7 @@ export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetCustomerRequest>, I>>(object: I): GetCustomerRequest {
     const message = createBaseGetCustomerRequest();
-    message.id = object.id ?? '';
+    message.id = object.id ?? "";
     return message;
   },
 };
@@ -110,7 +110,7 @@ export const GetCustomerResponse: MessageFns<GetCustomerResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -142,31 +142,28 @@ export const GetCustomerResponse: MessageFns<GetCustomerResponse> = {
   create<I extends Exact<DeepPartial<GetCustomerResponse>, I>>(base?: I): GetCustomerResponse {
     return GetCustomerResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<GetCustomerResponse>, I>>(
-    object: I,
-  ): GetCustomerResponse {
+  fromPartial<I extends Exact<DeepPartial<GetCustomerResponse>, I>>(object: I): GetCustomerResponse {
     const message = createBaseGetCustomerResponse();
-    message.customer =
-      object.customer !== undefined && object.customer !== null
-        ? Customer.fromPartial(object.customer)
-        : undefined;
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
     return message;
   },
 };
 
 function createBaseCustomer(): Customer {
-  return { id: '', email: '', displayName: '', createdAt: undefined };
+  return { id: "", email: "", displayName: "", createdAt: undefined };
 }
 
 export const Customer: MessageFns<Customer> = {
   encode(message: Customer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
+    if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
-    if (message.email !== '') {
+    if (message.email !== "") {
       writer.uint32(18).string(message.email);
     }
-    if (message.displayName !== '') {
+    if (message.displayName !== "") {
       writer.uint32(26).string(message.displayName);
     }
     if (message.createdAt !== undefined) {
@@ -179,7 +176,7 @@ export const Customer: MessageFns<Customer> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -237,9 +234,9 @@ export const Customer: MessageFns<Customer> = {
   },
   fromPartial<I extends Exact<DeepPartial<Customer>, I>>(object: I): Customer {
     const message = createBaseCustomer();
-    message.id = object.id ?? '';
-    message.email = object.email ?? '';
-    message.displayName = object.displayName ?? '';
+    message.id = object.id ?? "";
+    message.email = object.email ?? "";
+    message.displayName = object.displayName ?? "";
     message.createdAt = object.createdAt ?? undefined;
     return message;
   },
@@ -250,14 +247,12 @@ export type CustomerServiceService = typeof CustomerServiceService;
 export const CustomerServiceService = {
   /** NOT_FOUND when no customer has the id; INVALID_ARGUMENT when the id is not a UUID. */
   getCustomer: {
-    path: '/everything.customer.v1.CustomerService/GetCustomer' as const,
+    path: "/everything.customer.v1.CustomerService/GetCustomer" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetCustomerRequest): Buffer =>
-      Buffer.from(GetCustomerRequest.encode(value).finish()),
+    requestSerialize: (value: GetCustomerRequest): Buffer => Buffer.from(GetCustomerRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): GetCustomerRequest => GetCustomerRequest.decode(value),
-    responseSerialize: (value: GetCustomerResponse): Buffer =>
-      Buffer.from(GetCustomerResponse.encode(value).finish()),
+    responseSerialize: (value: GetCustomerResponse): Buffer => Buffer.from(GetCustomerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCustomerResponse => GetCustomerResponse.decode(value),
   },
 } as const;
@@ -288,35 +283,24 @@ export interface CustomerServiceClient extends Client {
 
 export const CustomerServiceClient = makeGenericClientConstructor(
   CustomerServiceService,
-  'everything.customer.v1.CustomerService',
+  "everything.customer.v1.CustomerService",
 ) as unknown as {
-  new (
-    address: string,
-    credentials: ChannelCredentials,
-    options?: Partial<ClientOptions>,
-  ): CustomerServiceClient;
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): CustomerServiceClient;
   service: typeof CustomerServiceService;
   serviceName: string;
 };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
-export type DeepPartial<T> = T extends Builtin
-  ? T
-  : T extends globalThis.Array<infer U>
-    ? globalThis.Array<DeepPartial<U>>
-    : T extends ReadonlyArray<infer U>
-      ? ReadonlyArray<DeepPartial<U>>
-      : T extends {}
-        ? { [K in keyof T]?: DeepPartial<T[K]> }
-        : Partial<T>;
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
 
 type KeysOfUnion<T> = T extends T ? keyof T : never;
-export type Exact<P, I extends P> = P extends Builtin
-  ? P
-  : P & { [K in keyof P]: Exact<P[K], I[K]> } & {
-      [K in Exclude<keyof I, KeysOfUnion<P>>]: never;
-    };
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function toTimestamp(date: Date): Timestamp {
   const seconds = Math.trunc(date.getTime() / 1_000);

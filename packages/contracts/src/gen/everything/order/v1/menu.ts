@@ -5,7 +5,7 @@
 // source: everything/order/v1/menu.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -17,13 +17,14 @@ import {
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+} from "@grpc/grpc-js";
 
-export const protobufPackage = 'everything.order.v1';
+export const protobufPackage = "everything.order.v1";
 
-export const protobufFileName = 'everything/order/v1/menu.proto';
+export const protobufFileName = "everything/order/v1/menu.proto";
 
-export interface ListMenuItemsRequest {}
+export interface ListMenuItemsRequest {
+}
 
 export interface ListMenuItemsResponse {
   items: MenuItem[];
@@ -73,7 +74,7 @@ export const ListMenuItemsRequest: MessageFns<ListMenuItemsRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -119,7 +120,7 @@ export const ListMenuItemsResponse: MessageFns<ListMenuItemsResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -151,9 +152,7 @@ export const ListMenuItemsResponse: MessageFns<ListMenuItemsResponse> = {
   create<I extends Exact<DeepPartial<ListMenuItemsResponse>, I>>(base?: I): ListMenuItemsResponse {
     return ListMenuItemsResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListMenuItemsResponse>, I>>(
-    object: I,
-  ): ListMenuItemsResponse {
+  fromPartial<I extends Exact<DeepPartial<ListMenuItemsResponse>, I>>(object: I): ListMenuItemsResponse {
     const message = createBaseListMenuItemsResponse();
     message.items = object.items?.map((e) => MenuItem.fromPartial(e)) || [];
     return message;
@@ -161,29 +160,21 @@ export const ListMenuItemsResponse: MessageFns<ListMenuItemsResponse> = {
 };
 
 function createBaseMenuItem(): MenuItem {
-  return {
-    id: '',
-    name: '',
-    description: '',
-    category: '',
-    priceCents: 0,
-    available: false,
-    optionGroups: [],
-  };
+  return { id: "", name: "", description: "", category: "", priceCents: 0, available: false, optionGroups: [] };
 }
 
 export const MenuItem: MessageFns<MenuItem> = {
   encode(message: MenuItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
+    if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
-    if (message.name !== '') {
+    if (message.name !== "") {
       writer.uint32(18).string(message.name);
     }
-    if (message.description !== '') {
+    if (message.description !== "") {
       writer.uint32(26).string(message.description);
     }
-    if (message.category !== '') {
+    if (message.category !== "") {
       writer.uint32(34).string(message.category);
     }
     if (message.priceCents !== 0) {
@@ -202,7 +193,7 @@ export const MenuItem: MessageFns<MenuItem> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -284,10 +275,10 @@ export const MenuItem: MessageFns<MenuItem> = {
   },
   fromPartial<I extends Exact<DeepPartial<MenuItem>, I>>(object: I): MenuItem {
     const message = createBaseMenuItem();
-    message.id = object.id ?? '';
-    message.name = object.name ?? '';
-    message.description = object.description ?? '';
-    message.category = object.category ?? '';
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.category = object.category ?? "";
     message.priceCents = object.priceCents ?? 0;
     message.available = object.available ?? false;
     message.optionGroups = object.optionGroups?.map((e) => OptionGroup.fromPartial(e)) || [];
@@ -296,15 +287,15 @@ export const MenuItem: MessageFns<MenuItem> = {
 };
 
 function createBaseOptionGroup(): OptionGroup {
-  return { id: '', name: '', minChoices: 0, maxChoices: 0, options: [] };
+  return { id: "", name: "", minChoices: 0, maxChoices: 0, options: [] };
 }
 
 export const OptionGroup: MessageFns<OptionGroup> = {
   encode(message: OptionGroup, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
+    if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
-    if (message.name !== '') {
+    if (message.name !== "") {
       writer.uint32(18).string(message.name);
     }
     if (message.minChoices !== 0) {
@@ -323,7 +314,7 @@ export const OptionGroup: MessageFns<OptionGroup> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -389,8 +380,8 @@ export const OptionGroup: MessageFns<OptionGroup> = {
   },
   fromPartial<I extends Exact<DeepPartial<OptionGroup>, I>>(object: I): OptionGroup {
     const message = createBaseOptionGroup();
-    message.id = object.id ?? '';
-    message.name = object.name ?? '';
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
     message.minChoices = object.minChoices ?? 0;
     message.maxChoices = object.maxChoices ?? 0;
     message.options = object.options?.map((e) => Option.fromPartial(e)) || [];
@@ -399,15 +390,15 @@ export const OptionGroup: MessageFns<OptionGroup> = {
 };
 
 function createBaseOption(): Option {
-  return { id: '', name: '', priceDeltaCents: 0, isDefault: false };
+  return { id: "", name: "", priceDeltaCents: 0, isDefault: false };
 }
 
 export const Option: MessageFns<Option> = {
   encode(message: Option, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== '') {
+    if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
-    if (message.name !== '') {
+    if (message.name !== "") {
       writer.uint32(18).string(message.name);
     }
     if (message.priceDeltaCents !== 0) {
@@ -423,7 +414,7 @@ export const Option: MessageFns<Option> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -481,8 +472,8 @@ export const Option: MessageFns<Option> = {
   },
   fromPartial<I extends Exact<DeepPartial<Option>, I>>(object: I): Option {
     const message = createBaseOption();
-    message.id = object.id ?? '';
-    message.name = object.name ?? '';
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
     message.priceDeltaCents = object.priceDeltaCents ?? 0;
     message.isDefault = object.isDefault ?? false;
     return message;
@@ -494,16 +485,14 @@ export type MenuServiceService = typeof MenuServiceService;
 export const MenuServiceService = {
   /** All menu items, available or not, in the café's display order. */
   listMenuItems: {
-    path: '/everything.order.v1.MenuService/ListMenuItems' as const,
+    path: "/everything.order.v1.MenuService/ListMenuItems" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListMenuItemsRequest): Buffer =>
-      Buffer.from(ListMenuItemsRequest.encode(value).finish()),
+    requestSerialize: (value: ListMenuItemsRequest): Buffer => Buffer.from(ListMenuItemsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): ListMenuItemsRequest => ListMenuItemsRequest.decode(value),
     responseSerialize: (value: ListMenuItemsResponse): Buffer =>
       Buffer.from(ListMenuItemsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListMenuItemsResponse =>
-      ListMenuItemsResponse.decode(value),
+    responseDeserialize: (value: Buffer): ListMenuItemsResponse => ListMenuItemsResponse.decode(value),
   },
 } as const;
 
@@ -533,35 +522,24 @@ export interface MenuServiceClient extends Client {
 
 export const MenuServiceClient = makeGenericClientConstructor(
   MenuServiceService,
-  'everything.order.v1.MenuService',
+  "everything.order.v1.MenuService",
 ) as unknown as {
-  new (
-    address: string,
-    credentials: ChannelCredentials,
-    options?: Partial<ClientOptions>,
-  ): MenuServiceClient;
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): MenuServiceClient;
   service: typeof MenuServiceService;
   serviceName: string;
 };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
-export type DeepPartial<T> = T extends Builtin
-  ? T
-  : T extends globalThis.Array<infer U>
-    ? globalThis.Array<DeepPartial<U>>
-    : T extends ReadonlyArray<infer U>
-      ? ReadonlyArray<DeepPartial<U>>
-      : T extends {}
-        ? { [K in keyof T]?: DeepPartial<T[K]> }
-        : Partial<T>;
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
 
 type KeysOfUnion<T> = T extends T ? keyof T : never;
-export type Exact<P, I extends P> = P extends Builtin
-  ? P
-  : P & { [K in keyof P]: Exact<P[K], I[K]> } & {
-      [K in Exclude<keyof I, KeysOfUnion<P>>]: never;
-    };
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
