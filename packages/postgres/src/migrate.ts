@@ -65,10 +65,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     });
     // End of input (no terminal, nothing piped) counts as "no".
     const answer = await new Promise<string>((resolve) => {
+      prompt.once('line', resolve);
       prompt.once('close', () => resolve(''));
-      prompt
-        .question(`Apply ${pending.length} migration(s)? [y/N] `)
-        .then(resolve, () => resolve(''));
+      output.write(`Apply ${pending.length} migration(s)? [y/N] `);
     });
     prompt.close();
     if (!/^y(es)?$/i.test(answer.trim())) {

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createLogger } from '@everything/logger';
+import { migrate, type PostgresConfig } from '@everything/postgres';
+
+/**
+ * Where `make test` started the real servers. Tests read it from the environment that
+ * scripts/test.sh exports, and fail with a clear message when run without that stack.
+ */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(
+      `${name} is not set: run the tests through \`make test\`, which starts the stack`,
+    );
+  return value;
+}
+
+export const stack = {
+  get pgPort() {
+    return Number(required('PG_PORT'));
+  },
+  get valkeyUrl() {
+    return `redis://127.0.0.1:${required('VALKEY_PORT')}`;
+  },
+  get kafkaBroker() {
+    return `127.0.0.1:${required('KAFKA_PORT')}`;
+  },
+  get temporalAddress() {
+    return `127.0.0.1:${required('TEMPORAL_PORT')}`;
+  },
+  get dir() {
+    return required('STACK_DIR');
+  },
+};
+
+type ServiceUser = 'order_service' | 'customer_service';
+
+const passwordOf = (user: ServiceUser) =>
+  required(user === 'order_service' ? 'ORDER_DB_PASSWORD' : 'CUSTOMER_DB_PASSWORD');
+
+/** The configuration a service gets for its real database on the test stack. */
+export function serviceDatabase(user: ServiceUser, port = stack.pgPort): PostgresConfig {
+  return {
+    DB_HOST: '127.0.0.1',
+    DB_PORT: port,
+    DB_NAME: user === 'order_service' ? 'order_db' : 'customer_db',
+    DB_USER: user,
+    DB_PASSWORD: passwordOf(user),
+    DB_POOL_SIZE: 4,
+  };
+}
+
+/**
+ * A new, empty database owned by a service's user, so a test can migrate and change data
+ * without touching what other tests see. `drop()` removes it.
+ */
+export async function scratchDatabase(
+  user: ServiceUser,
+): Promise<{ config: PostgresConfig; drop: () => Promise<void> }> {
+  const name = `scratch_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: stack.pgPort,
+      user: 'postgres',
+      password: required('PG_SUPERUSER_PASSWORD'),
+      database: 'postgres',
+    });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name} OWNER ${user}`);
+  return {
+    config: { ...serviceDatabase(user), DB_NAME: name },
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+export { listServicesByReflection } from './grpc.ts';
+
+/** A scratch database with a service's migrations applied, as `migrate -y` would. */
+export async function migratedScratchDatabase(
+  user: ServiceUser,
+  migrationsDir: URL,
+): Promise<{ config: PostgresConfig; drop: () => Promise<void> }> {
+  const database = await scratchDatabase(user);
+  await migrate({
+    config: database.config,
+    migrationsDir: fileURLToPath(migrationsDir),
+    assumeYes: true,
+    logger: createLogger('test-migrate', 'silent'),
+    output: new PassThrough(),
+  });
+  return database;
+}
