@@ -44,7 +44,7 @@ async function query(config: PostgresConfig, sql: string): Promise<unknown[]> {
   });
   await client.connect();
   try {
-    return (await client.query(sql)).rows;
+    return (await client.query(sql)).rows as unknown[];
   } finally {
     await client.end();
   }
