@@ -14,13 +14,13 @@ generate: ## Regenerate code from proto/
 	@scripts/generate.sh
 
 lint: ## ESLint and Prettier
-	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && npx eslint --max-warnings=0 . && npx prettier --check .'
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && eslint --max-warnings=0 . && prettier --check .'
 
 format: ## Rewrite files with Prettier
-	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && npx prettier --write --log-level=warn .'
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && prettier --write --log-level=warn .'
 
 typecheck: ## TypeScript, strict
-	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && npx tsc -p .'
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && tsc -p .'
 
 stack-up: ## Start only the infrastructure of the dev stack (to run one service alone)
 	@STACK=dev scripts/stack.sh up

@@ -25,7 +25,7 @@ source "$ROOT/scripts/services-env.sh"
 env "${order_env[@]}" node services/order/src/migrate.ts -y
 env "${customer_env[@]}" node services/customer/src/migrate.ts -y
 
-pretty() { npx --no-install pino-pretty --colorize --translateTime SYS:HH:MM:ss.l --ignore pid,hostname; }
+pretty() { pino-pretty --colorize --translateTime SYS:HH:MM:ss.l --ignore pid,hostname; }
 start_service() {
   local name=$1; shift
   env "$@" node "services/$name/src/main.ts" > >(pretty) 2>&1 &

@@ -3,5 +3,5 @@
 # differs from what is committed (scripts/check-generated.sh).
 source "$(dirname "$0")/toolchain.sh"
 cd "$ROOT"
-npx buf lint
-npx buf generate
+buf lint
+buf generate

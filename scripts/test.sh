@@ -9,9 +9,9 @@ cd "$ROOT"
 
 started=$(date +%s)
 log test "generated code is current"; scripts/check-generated.sh
-log test "format"; npx prettier --check --log-level=warn .
-log test "lint"; npx eslint --max-warnings=0 .
-log test "typecheck"; npx tsc -p .
+log test "format"; prettier --check --log-level=warn .
+log test "lint"; eslint --max-warnings=0 .
+log test "typecheck"; tsc -p .
 
 # A fresh stack every run: tests never depend on what an earlier run left behind.
 scripts/stack.sh down >/dev/null 2>&1 || true

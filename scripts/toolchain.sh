@@ -27,6 +27,8 @@ ensure_node() {
 }
 
 ensure_node
+# The workspace's own tools (tsc, eslint, prettier, buf, pino-pretty) run directly, not through npx.
+export PATH="$ROOT/node_modules/.bin:$PATH"
 
 # Installs the workspace's npm dependencies when package-lock.json changed since the last install.
 ensure_node_modules() {
