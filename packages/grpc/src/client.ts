@@ -47,3 +47,47 @@ export class HealthProbe {
     this.#client.close();
   }
 }
+
+/** A generated unary client method, seen through its last overload: (request, metadata, options, callback). */
+type UnaryMethodOf<Method> = Method extends (
+  request: infer Request,
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (error: grpc.ServiceError | null, response: infer Response) => void,
+) => grpc.ClientUnaryCall
+  ? { request: Request; response: Response }
+  : never;
+
+export type UnaryRequest<Client, Name extends keyof Client> = UnaryMethodOf<
+  Client[Name]
+>['request'];
+export type UnaryResponse<Client, Name extends keyof Client> = UnaryMethodOf<
+  Client[Name]
+>['response'];
+
+export type UnaryMethodName<Client> = {
+  [Name in keyof Client]: UnaryMethodOf<Client[Name]> extends never ? never : Name;
+}[keyof Client];
+
+/** Calls a generated client's unary method by name, as a promise with a deadline. */
+export function callUnary<Client extends grpc.Client, Name extends UnaryMethodName<Client>>(
+  client: Client,
+  method: Name,
+  request: UnaryRequest<Client, Name>,
+  timeoutMs: number,
+  metadata = new grpc.Metadata(),
+): Promise<UnaryResponse<Client, Name>> {
+  const invoke = client[method] as (...args: unknown[]) => grpc.ClientUnaryCall;
+  return new Promise((resolve, reject) => {
+    invoke.call(
+      client,
+      request,
+      metadata,
+      deadlineIn(timeoutMs),
+      (error: grpc.ServiceError | null, response: UnaryResponse<Client, Name>) => {
+        if (error) reject(error);
+        else resolve(response);
+      },
+    );
+  });
+}

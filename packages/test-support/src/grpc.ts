@@ -52,3 +52,14 @@ export async function listServicesByReflection(address: string): Promise<string[
     client.close();
   }
 }
+
+/** A call's outcome as data, so a test can assert on an error's code as easily as on a response. */
+export async function outcome<Response>(
+  call: Promise<Response>,
+): Promise<{ error: grpc.ServiceError | null; response: Response | undefined }> {
+  try {
+    return { error: null, response: await call };
+  } catch (error) {
+    return { error: error as grpc.ServiceError, response: undefined };
+  }
+}

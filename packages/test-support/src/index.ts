@@ -82,7 +82,7 @@ export async function scratchDatabase(
     drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
-export { listServicesByReflection } from './grpc.ts';
+export { listServicesByReflection, outcome } from './grpc.ts';
 
 /** A scratch database with a service's migrations applied, as `migrate -y` would. */
 export async function migratedScratchDatabase(

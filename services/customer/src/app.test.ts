@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { customerV1 } from '@everything/contracts';
-import { checkHealth } from '@everything/grpc';
+import { callUnary, checkHealth, type UnaryMethodName, type UnaryRequest } from '@everything/grpc';
 import { createLogger } from '@everything/logger';
 import { createPool } from '@everything/postgres';
-import { listServicesByReflection, migratedScratchDatabase } from '@everything/test-support';
+import {
+  listServicesByReflection,
+  migratedScratchDatabase,
+  outcome,
+} from '@everything/test-support';
 import { createApp, type CustomerApp } from './app.ts';
 
 const logger = createLogger('customer-test', 'silent');
@@ -21,7 +26,7 @@ before(async () => {
     new URL('../migrations/', import.meta.url),
   );
   pool = createPool(database.config, 'customer-test', logger);
-  app = await createApp({ pool, logger });
+  app = await createApp({ pool, logger, tabLimitCents: 1_000 });
   address = `127.0.0.1:${await app.listen('127.0.0.1', 0)}`;
   client = new customerV1.CustomerServiceClient(address, grpc.credentials.createInsecure());
 });
@@ -32,38 +37,135 @@ after(async () => {
   await database.drop();
 });
 
-const getCustomer = (id: string) =>
-  new Promise<{ error: grpc.ServiceError | null; response?: customerV1.GetCustomerResponse }>(
-    (resolve) => {
-      client.getCustomer({ id }, (error, response) => resolve({ error, response }));
-    },
-  );
+const call = <Name extends UnaryMethodName<customerV1.CustomerServiceClient>>(
+  method: Name,
+  request: UnaryRequest<customerV1.CustomerServiceClient, Name>,
+) => outcome(callUnary(client, method, request, 5_000));
 
-test('GetCustomer returns the stored profile', async () => {
-  const { rows } = await pool.query<{ id: string; created_at: Date }>(
-    "INSERT INTO customers (email, display_name) VALUES ('ada@example.com', 'Ada') RETURNING id, created_at",
-  );
-  const stored = rows[0];
-  assert.ok(stored);
-  const { error, response } = await getCustomer(stored.id);
-  assert.equal(error, null);
-  assert.deepEqual(response?.customer, {
-    id: stored.id,
-    email: 'ada@example.com',
-    displayName: 'Ada',
-    createdAt: stored.created_at,
+let registered = 0;
+async function register(name = 'Ada') {
+  registered += 1;
+  const email = `${name.toLowerCase()}${registered}-${randomUUID().slice(0, 8)}@example.com`;
+  const { error, response } = await call('registerCustomer', {
+    email,
+    password: 'correct horse',
+    displayName: name,
   });
+  assert.equal(error, null);
+  assert.ok(response?.customer);
+  return { ...response.customer, email };
+}
+
+test('a registered customer signs in with the password and gets a profile with empty balances', async () => {
+  const ada = await register();
+  assert.equal(ada.role, customerV1.Role.ROLE_CUSTOMER);
+  const { error, response } = await call('verifyCredentials', {
+    email: ada.email.toUpperCase(),
+    password: 'correct horse',
+  });
+  assert.equal(error, null);
+  assert.equal(response?.customer?.id, ada.id);
+  assert.equal(response.customer.tabBalanceCents, 0);
+  assert.equal(response.customer.loyaltyPoints, 0);
+  assert.equal(response.customer.stats?.ordersCompleted, 0);
 });
 
-test('an unknown id is NOT_FOUND', async () => {
-  const { error } = await getCustomer('00000000-0000-4000-8000-000000000000');
-  assert.equal(error?.code, grpc.status.NOT_FOUND);
+test('a wrong password and an unknown email get the same UNAUTHENTICATED answer', async () => {
+  const ada = await register();
+  const wrong = await call('verifyCredentials', { email: ada.email, password: 'wrong horse' });
+  const unknown = await call('verifyCredentials', {
+    email: 'nobody@example.com',
+    password: 'correct horse',
+  });
+  assert.equal(wrong.error?.code, grpc.status.UNAUTHENTICATED);
+  assert.equal(unknown.error?.code, grpc.status.UNAUTHENTICATED);
+  assert.equal(wrong.error.details, unknown.error.details);
 });
 
-test('an id that is not a UUID is INVALID_ARGUMENT naming the field', async () => {
-  const { error } = await getCustomer('42');
-  assert.equal(error?.code, grpc.status.INVALID_ARGUMENT);
-  assert.match(error.details, /^id: must be a UUID/);
+test('registering a taken email is ALREADY_EXISTS; a bad field is INVALID_ARGUMENT naming it', async () => {
+  const ada = await register();
+  const taken = await call('registerCustomer', {
+    email: ada.email,
+    password: 'another pass',
+    displayName: 'Eve',
+  });
+  assert.equal(taken.error?.code, grpc.status.ALREADY_EXISTS);
+  const bad = await call('registerCustomer', {
+    email: 'x@example.com',
+    password: 'short',
+    displayName: 'Eve',
+  });
+  assert.equal(bad.error?.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(bad.error.details, /^password: /);
+});
+
+test('EnsureAdmin creates the admin once and re-running it keeps one account', async () => {
+  const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
+  const first = await call('ensureAdmin', { email, password: 'bootstrap secret' });
+  const second = await call('ensureAdmin', { email, password: 'bootstrap secret' });
+  assert.equal(first.response?.customer?.role, customerV1.Role.ROLE_ADMIN);
+  assert.equal(second.response?.customer?.id, first.response.customer.id);
+  const signIn = await call('verifyCredentials', { email, password: 'bootstrap secret' });
+  assert.equal(signIn.response?.customer?.role, customerV1.Role.ROLE_ADMIN);
+});
+
+test('SetRole makes a customer a barista', async () => {
+  const ada = await register();
+  const { response } = await call('setRole', {
+    id: ada.id,
+    role: customerV1.Role.ROLE_BARISTA,
+  });
+  assert.equal(response?.customer?.role, customerV1.Role.ROLE_BARISTA);
+  const missing = await call('setRole', {
+    id: randomUUID(),
+    role: customerV1.Role.ROLE_BARISTA,
+  });
+  assert.equal(missing.error?.code, grpc.status.NOT_FOUND);
+});
+
+test('charging an order twice charges once, refunding twice refunds once', async () => {
+  const ada = await register();
+  const orderId = randomUUID();
+  const charges = await Promise.all(
+    [1, 2, 3].map(() => call('chargeTab', { customerId: ada.id, orderId, amountCents: 400 })),
+  );
+  assert.deepEqual(charges.map(({ response }) => response?.applied).sort(), [false, false, true]);
+  assert.ok(charges.every(({ response }) => response?.tabBalanceCents === 400));
+
+  const refunds = await Promise.all(
+    [1, 2].map(() => call('refundTab', { customerId: ada.id, orderId })),
+  );
+  assert.deepEqual(refunds.map(({ response }) => response?.applied).sort(), [false, true]);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.tabBalanceCents, 0);
+});
+
+test('refunding an order never charged changes nothing', async () => {
+  const ada = await register();
+  const { response } = await call('refundTab', { customerId: ada.id, orderId: randomUUID() });
+  assert.deepEqual(response, { tabBalanceCents: 0, applied: false });
+});
+
+test('a charge past the tab limit is FAILED_PRECONDITION and leaves the balance as it was', async () => {
+  const ada = await register();
+  await call('chargeTab', { customerId: ada.id, orderId: randomUUID(), amountCents: 800 });
+  const over = await call('chargeTab', {
+    customerId: ada.id,
+    orderId: randomUUID(),
+    amountCents: 300,
+  });
+  assert.equal(over.error?.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(over.error.details, /over its limit of 1000 cents/);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.tabBalanceCents, 800);
+});
+
+test('GetCustomer: an unknown id is NOT_FOUND, a malformed one INVALID_ARGUMENT naming the field', async () => {
+  const unknown = await call('getCustomer', { id: '00000000-0000-4000-8000-000000000000' });
+  assert.equal(unknown.error?.code, grpc.status.NOT_FOUND);
+  const malformed = await call('getCustomer', { id: '42' });
+  assert.equal(malformed.error?.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(malformed.error.details, /^id: must be a UUID/);
 });
 
 test('health reports SERVING and reflection describes the customer service', async () => {

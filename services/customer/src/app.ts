@@ -3,23 +3,34 @@ import { customerV1, protoFiles, protoRoot } from '@everything/contracts';
 import { createGrpcServer, unavailableWhen, type GrpcServer } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
 import { gateOnDatabase, type DatabaseGate } from '@everything/postgres';
+import { Accounts } from './customers/accounts.ts';
 import { CustomerRepository } from './customers/customer-repository.ts';
 import { customerService } from './grpc/customer-service.ts';
+import { Tab } from './tab/tab.ts';
 
 export interface CustomerDeps {
   pool: pg.Pool;
   logger: Logger;
+  tabLimitCents: number;
 }
 
 export interface CustomerApp {
   grpc: GrpcServer;
+  accounts: Accounts;
   database: DatabaseGate;
   listen(host: string, port: number): Promise<number>;
   close(graceMs: number): Promise<void>;
 }
 
-export async function createApp({ pool, logger }: CustomerDeps): Promise<CustomerApp> {
+export async function createApp({
+  pool,
+  logger,
+  tabLimitCents,
+}: CustomerDeps): Promise<CustomerApp> {
   const database = await gateOnDatabase(pool, logger);
+  const customers = new CustomerRepository(pool);
+  const accounts = new Accounts(customers);
+  const tab = new Tab(pool, tabLimitCents);
   const classify = unavailableWhen(
     database.isUnavailable,
     'the customer database is unreachable; retry shortly',
@@ -31,7 +42,7 @@ export async function createApp({ pool, logger }: CustomerDeps): Promise<Custome
         name: 'everything.customer.v1.CustomerService',
         definition: customerV1.CustomerServiceService,
         implementation: customerService(
-          new CustomerRepository(pool),
+          { customers, accounts, tab },
           database.guard,
           classify,
           logger,
@@ -44,6 +55,7 @@ export async function createApp({ pool, logger }: CustomerDeps): Promise<Custome
 
   return {
     grpc,
+    accounts,
     database,
     listen: (host, port) => grpc.listen(host, port),
     async close(graceMs) {

@@ -14,7 +14,7 @@ runMain('customer', async () => {
   const pool = createPool(config, 'customer', logger);
   lifecycle.onStop('postgres pool', () => pool.end());
 
-  const app = await createApp({ pool, logger });
+  const app = await createApp({ pool, logger, tabLimitCents: config.TAB_LIMIT_CENTS });
   const port = await app.listen(config.GRPC_HOST, config.GRPC_PORT);
   lifecycle.onStop('grpc server', () => app.close(config.SHUTDOWN_TIMEOUT_MS * 0.7));
   logger.info(

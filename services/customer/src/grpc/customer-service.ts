@@ -1,33 +1,123 @@
 import { customerV1 } from '@everything/contracts';
 import { GrpcError, Status, unary, type ErrorClassifier } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
-import { isCustomerId } from '../customers/customer.ts';
-import type { CustomerRepository } from '../customers/customer-repository.ts';
+import { Accounts, InvalidCredentialsError } from '../customers/accounts.ts';
+import {
+  requireId,
+  roles,
+  ValidationError,
+  type Customer,
+  type CustomerProfile,
+  type Role,
+} from '../customers/customer.ts';
+import { EmailTakenError, type CustomerRepository } from '../customers/customer-repository.ts';
+import { TabLimitError, UnknownCustomerError, type Tab } from '../tab/tab.ts';
+
+const { Role: WireRole } = customerV1;
+const toWireRole = {
+  customer: WireRole.ROLE_CUSTOMER,
+  barista: WireRole.ROLE_BARISTA,
+  admin: WireRole.ROLE_ADMIN,
+} as const satisfies Record<Role, customerV1.Role>;
+
+function fromWireRole(role: customerV1.Role): Role {
+  const found = roles.find((name) => toWireRole[name] === role);
+  if (!found)
+    throw new GrpcError(Status.INVALID_ARGUMENT, 'role: must be customer, barista or admin');
+  return found;
+}
+
+/** Domain errors to the status codes the contract promises; everything else is the caller's default. */
+export function classifyDomainError(error: unknown): GrpcError | undefined {
+  if (error instanceof ValidationError)
+    return new GrpcError(Status.INVALID_ARGUMENT, error.message);
+  if (error instanceof EmailTakenError) return new GrpcError(Status.ALREADY_EXISTS, error.message);
+  if (error instanceof InvalidCredentialsError)
+    return new GrpcError(Status.UNAUTHENTICATED, error.message);
+  if (error instanceof TabLimitError)
+    return new GrpcError(Status.FAILED_PRECONDITION, error.message);
+  if (error instanceof UnknownCustomerError) return new GrpcError(Status.NOT_FOUND, error.message);
+  return undefined;
+}
+
+function toWire(customer: Customer | CustomerProfile): customerV1.Customer {
+  const profile = 'stats' in customer ? customer : undefined;
+  return {
+    id: customer.id,
+    email: customer.email,
+    displayName: customer.displayName,
+    createdAt: customer.createdAt,
+    role: toWireRole[customer.role],
+    tabBalanceCents: profile?.tabBalanceCents ?? 0,
+    loyaltyPoints: profile?.loyaltyPoints ?? 0,
+    stats: profile && {
+      ordersCompleted: profile.stats.ordersCompleted,
+      totalSpentCents: profile.stats.totalSpentCents,
+      favoriteMenuItemId: profile.stats.favoriteMenuItemId ?? '',
+      lastOrderAt: profile.stats.lastOrderAt,
+    },
+  };
+}
 
 export function customerService(
-  customers: CustomerRepository,
+  deps: { customers: CustomerRepository; accounts: Accounts; tab: Tab },
   guard: () => void,
   classify: ErrorClassifier,
   logger: Logger,
 ): customerV1.CustomerServiceServer {
-  return {
-    getCustomer: unary(
+  const { customers, accounts, tab } = deps;
+  const handle = <Request, Response>(fn: (request: Request) => Promise<Response>) =>
+    unary<Request, Response>(
       logger,
-      async ({ id }) => {
-        if (!isCustomerId(id)) throw new GrpcError(Status.INVALID_ARGUMENT, 'id: must be a UUID');
+      async (request) => {
         guard();
-        const customer = await customers.findById(id);
-        if (!customer) throw new GrpcError(Status.NOT_FOUND, `no customer has id ${id}`);
-        return {
-          customer: {
-            id: customer.id,
-            email: customer.email,
-            displayName: customer.displayName,
-            createdAt: customer.createdAt,
-          },
-        };
+        return fn(request);
       },
-      classify,
-    ),
+      (error) => classifyDomainError(error) ?? classify(error),
+    );
+
+  const profileOf = async (id: string) => {
+    const profile = await customers.findProfile(requireId('id', id));
+    if (!profile) throw new GrpcError(Status.NOT_FOUND, `no customer has id ${id}`);
+    return toWire(profile);
+  };
+
+  return {
+    registerCustomer: handle(async (request: customerV1.RegisterCustomerRequest) => ({
+      customer: toWire(await accounts.register(request)),
+    })),
+    verifyCredentials: handle(async (request: customerV1.VerifyCredentialsRequest) => ({
+      customer: await profileOf((await accounts.verify(request.email, request.password)).id),
+    })),
+    ensureAdmin: handle(async (request: customerV1.EnsureAdminRequest) => ({
+      customer: toWire(await accounts.ensureAdmin(request.email, request.password)),
+    })),
+    getCustomer: handle(async (request: customerV1.GetCustomerRequest) => ({
+      customer: await profileOf(request.id),
+    })),
+    setRole: handle(async (request: customerV1.SetRoleRequest) => {
+      const updated = await customers.setRole(
+        requireId('id', request.id),
+        fromWireRole(request.role),
+      );
+      if (!updated) throw new GrpcError(Status.NOT_FOUND, `no customer has id ${request.id}`);
+      return { customer: await profileOf(updated.id) };
+    }),
+    chargeTab: handle(async (request: customerV1.ChargeTabRequest) => {
+      if (request.amountCents <= 0) throw new ValidationError('amountCents', 'must be positive');
+      const result = await tab.charge(
+        requireId('customerId', request.customerId),
+        requireId('orderId', request.orderId),
+        request.amountCents,
+      );
+      return { tabBalanceCents: result.balanceCents, applied: result.applied };
+    }),
+    refundTab: handle(async (request: customerV1.RefundTabRequest) => {
+      const result = await tab.refund(
+        requireId('customerId', request.customerId),
+        requireId('orderId', request.orderId),
+      );
+      return { tabBalanceCents: result.balanceCents, applied: result.applied };
+    }),
   };
 }

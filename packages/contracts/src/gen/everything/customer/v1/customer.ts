@@ -24,6 +24,52 @@ export const protobufPackage = "everything.customer.v1";
 
 export const protobufFileName = "everything/customer/v1/customer.proto";
 
+export const Role = {
+  ROLE_UNSPECIFIED: 0,
+  ROLE_CUSTOMER: 1,
+  ROLE_BARISTA: 2,
+  ROLE_ADMIN: 3,
+  UNRECOGNIZED: -1,
+} as const;
+
+export type Role = typeof Role[keyof typeof Role];
+
+export namespace Role {
+  export type ROLE_UNSPECIFIED = typeof Role.ROLE_UNSPECIFIED;
+  export type ROLE_CUSTOMER = typeof Role.ROLE_CUSTOMER;
+  export type ROLE_BARISTA = typeof Role.ROLE_BARISTA;
+  export type ROLE_ADMIN = typeof Role.ROLE_ADMIN;
+  export type UNRECOGNIZED = typeof Role.UNRECOGNIZED;
+}
+
+export interface RegisterCustomerRequest {
+  email: string;
+  password: string;
+  displayName: string;
+}
+
+export interface RegisterCustomerResponse {
+  customer: Customer | undefined;
+}
+
+export interface VerifyCredentialsRequest {
+  email: string;
+  password: string;
+}
+
+export interface VerifyCredentialsResponse {
+  customer: Customer | undefined;
+}
+
+export interface EnsureAdminRequest {
+  email: string;
+  password: string;
+}
+
+export interface EnsureAdminResponse {
+  customer: Customer | undefined;
+}
+
 export interface GetCustomerRequest {
   id: string;
 }
@@ -32,12 +78,439 @@ export interface GetCustomerResponse {
   customer: Customer | undefined;
 }
 
+export interface SetRoleRequest {
+  id: string;
+  role: Role;
+}
+
+export interface SetRoleResponse {
+  customer: Customer | undefined;
+}
+
+export interface ChargeTabRequest {
+  customerId: string;
+  orderId: string;
+  amountCents: number;
+}
+
+export interface RefundTabRequest {
+  customerId: string;
+  orderId: string;
+}
+
+export interface ChargeTabResponse {
+  tabBalanceCents: number;
+  /** False when the order had already been charged. */
+  applied: boolean;
+}
+
+export interface RefundTabResponse {
+  tabBalanceCents: number;
+  /** False when there was nothing to refund: never charged, or refunded already. */
+  applied: boolean;
+}
+
 export interface Customer {
   id: string;
   email: string;
   displayName: string;
   createdAt: Date | undefined;
+  role: Role;
+  tabBalanceCents: number;
+  loyaltyPoints: number;
+  stats: CustomerStats | undefined;
 }
+
+export interface CustomerStats {
+  ordersCompleted: number;
+  totalSpentCents: number;
+  favoriteMenuItemId: string;
+  lastOrderAt: Date | undefined;
+}
+
+function createBaseRegisterCustomerRequest(): RegisterCustomerRequest {
+  return { email: "", password: "", displayName: "" };
+}
+
+export const RegisterCustomerRequest: MessageFns<RegisterCustomerRequest> = {
+  encode(message: RegisterCustomerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== "") {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(26).string(message.displayName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterCustomerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterCustomerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RegisterCustomerRequest>, I>>(base?: I): RegisterCustomerRequest {
+    return RegisterCustomerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisterCustomerRequest>, I>>(object: I): RegisterCustomerRequest {
+    const message = createBaseRegisterCustomerRequest();
+    message.email = object.email ?? "";
+    message.password = object.password ?? "";
+    message.displayName = object.displayName ?? "";
+    return message;
+  },
+};
+
+function createBaseRegisterCustomerResponse(): RegisterCustomerResponse {
+  return { customer: undefined };
+}
+
+export const RegisterCustomerResponse: MessageFns<RegisterCustomerResponse> = {
+  encode(message: RegisterCustomerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== undefined) {
+      Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterCustomerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterCustomerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = Customer.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RegisterCustomerResponse>, I>>(base?: I): RegisterCustomerResponse {
+    return RegisterCustomerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisterCustomerResponse>, I>>(object: I): RegisterCustomerResponse {
+    const message = createBaseRegisterCustomerResponse();
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVerifyCredentialsRequest(): VerifyCredentialsRequest {
+  return { email: "", password: "" };
+}
+
+export const VerifyCredentialsRequest: MessageFns<VerifyCredentialsRequest> = {
+  encode(message: VerifyCredentialsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== "") {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyCredentialsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VerifyCredentialsRequest>, I>>(base?: I): VerifyCredentialsRequest {
+    return VerifyCredentialsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyCredentialsRequest>, I>>(object: I): VerifyCredentialsRequest {
+    const message = createBaseVerifyCredentialsRequest();
+    message.email = object.email ?? "";
+    message.password = object.password ?? "";
+    return message;
+  },
+};
+
+function createBaseVerifyCredentialsResponse(): VerifyCredentialsResponse {
+  return { customer: undefined };
+}
+
+export const VerifyCredentialsResponse: MessageFns<VerifyCredentialsResponse> = {
+  encode(message: VerifyCredentialsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== undefined) {
+      Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyCredentialsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = Customer.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VerifyCredentialsResponse>, I>>(base?: I): VerifyCredentialsResponse {
+    return VerifyCredentialsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyCredentialsResponse>, I>>(object: I): VerifyCredentialsResponse {
+    const message = createBaseVerifyCredentialsResponse();
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEnsureAdminRequest(): EnsureAdminRequest {
+  return { email: "", password: "" };
+}
+
+export const EnsureAdminRequest: MessageFns<EnsureAdminRequest> = {
+  encode(message: EnsureAdminRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== "") {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnsureAdminRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnsureAdminRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<EnsureAdminRequest>, I>>(base?: I): EnsureAdminRequest {
+    return EnsureAdminRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EnsureAdminRequest>, I>>(object: I): EnsureAdminRequest {
+    const message = createBaseEnsureAdminRequest();
+    message.email = object.email ?? "";
+    message.password = object.password ?? "";
+    return message;
+  },
+};
+
+function createBaseEnsureAdminResponse(): EnsureAdminResponse {
+  return { customer: undefined };
+}
+
+export const EnsureAdminResponse: MessageFns<EnsureAdminResponse> = {
+  encode(message: EnsureAdminResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== undefined) {
+      Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnsureAdminResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnsureAdminResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = Customer.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<EnsureAdminResponse>, I>>(base?: I): EnsureAdminResponse {
+    return EnsureAdminResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EnsureAdminResponse>, I>>(object: I): EnsureAdminResponse {
+    const message = createBaseEnsureAdminResponse();
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
+    return message;
+  },
+};
 
 function createBaseGetCustomerRequest(): GetCustomerRequest {
   return { id: "" };
@@ -151,8 +624,421 @@ export const GetCustomerResponse: MessageFns<GetCustomerResponse> = {
   },
 };
 
+function createBaseSetRoleRequest(): SetRoleRequest {
+  return { id: "", role: 0 };
+}
+
+export const SetRoleRequest: MessageFns<SetRoleRequest> = {
+  encode(message: SetRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.role !== 0) {
+      writer.uint32(16).int32(message.role);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SetRoleRequest>, I>>(base?: I): SetRoleRequest {
+    return SetRoleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoleRequest>, I>>(object: I): SetRoleRequest {
+    const message = createBaseSetRoleRequest();
+    message.id = object.id ?? "";
+    message.role = object.role ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetRoleResponse(): SetRoleResponse {
+  return { customer: undefined };
+}
+
+export const SetRoleResponse: MessageFns<SetRoleResponse> = {
+  encode(message: SetRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== undefined) {
+      Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = Customer.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SetRoleResponse>, I>>(base?: I): SetRoleResponse {
+    return SetRoleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoleResponse>, I>>(object: I): SetRoleResponse {
+    const message = createBaseSetRoleResponse();
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseChargeTabRequest(): ChargeTabRequest {
+  return { customerId: "", orderId: "", amountCents: 0 };
+}
+
+export const ChargeTabRequest: MessageFns<ChargeTabRequest> = {
+  encode(message: ChargeTabRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(18).string(message.orderId);
+    }
+    if (message.amountCents !== 0) {
+      writer.uint32(24).int32(message.amountCents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeTabRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeTabRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.amountCents = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ChargeTabRequest>, I>>(base?: I): ChargeTabRequest {
+    return ChargeTabRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeTabRequest>, I>>(object: I): ChargeTabRequest {
+    const message = createBaseChargeTabRequest();
+    message.customerId = object.customerId ?? "";
+    message.orderId = object.orderId ?? "";
+    message.amountCents = object.amountCents ?? 0;
+    return message;
+  },
+};
+
+function createBaseRefundTabRequest(): RefundTabRequest {
+  return { customerId: "", orderId: "" };
+}
+
+export const RefundTabRequest: MessageFns<RefundTabRequest> = {
+  encode(message: RefundTabRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(18).string(message.orderId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundTabRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundTabRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RefundTabRequest>, I>>(base?: I): RefundTabRequest {
+    return RefundTabRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundTabRequest>, I>>(object: I): RefundTabRequest {
+    const message = createBaseRefundTabRequest();
+    message.customerId = object.customerId ?? "";
+    message.orderId = object.orderId ?? "";
+    return message;
+  },
+};
+
+function createBaseChargeTabResponse(): ChargeTabResponse {
+  return { tabBalanceCents: 0, applied: false };
+}
+
+export const ChargeTabResponse: MessageFns<ChargeTabResponse> = {
+  encode(message: ChargeTabResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tabBalanceCents !== 0) {
+      writer.uint32(8).int32(message.tabBalanceCents);
+    }
+    if (message.applied !== false) {
+      writer.uint32(16).bool(message.applied);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeTabResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeTabResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tabBalanceCents = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.applied = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ChargeTabResponse>, I>>(base?: I): ChargeTabResponse {
+    return ChargeTabResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeTabResponse>, I>>(object: I): ChargeTabResponse {
+    const message = createBaseChargeTabResponse();
+    message.tabBalanceCents = object.tabBalanceCents ?? 0;
+    message.applied = object.applied ?? false;
+    return message;
+  },
+};
+
+function createBaseRefundTabResponse(): RefundTabResponse {
+  return { tabBalanceCents: 0, applied: false };
+}
+
+export const RefundTabResponse: MessageFns<RefundTabResponse> = {
+  encode(message: RefundTabResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tabBalanceCents !== 0) {
+      writer.uint32(8).int32(message.tabBalanceCents);
+    }
+    if (message.applied !== false) {
+      writer.uint32(16).bool(message.applied);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundTabResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundTabResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tabBalanceCents = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.applied = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RefundTabResponse>, I>>(base?: I): RefundTabResponse {
+    return RefundTabResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundTabResponse>, I>>(object: I): RefundTabResponse {
+    const message = createBaseRefundTabResponse();
+    message.tabBalanceCents = object.tabBalanceCents ?? 0;
+    message.applied = object.applied ?? false;
+    return message;
+  },
+};
+
 function createBaseCustomer(): Customer {
-  return { id: "", email: "", displayName: "", createdAt: undefined };
+  return {
+    id: "",
+    email: "",
+    displayName: "",
+    createdAt: undefined,
+    role: 0,
+    tabBalanceCents: 0,
+    loyaltyPoints: 0,
+    stats: undefined,
+  };
 }
 
 export const Customer: MessageFns<Customer> = {
@@ -168,6 +1054,18 @@ export const Customer: MessageFns<Customer> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(34).fork()).join();
+    }
+    if (message.role !== 0) {
+      writer.uint32(40).int32(message.role);
+    }
+    if (message.tabBalanceCents !== 0) {
+      writer.uint32(48).int32(message.tabBalanceCents);
+    }
+    if (message.loyaltyPoints !== 0) {
+      writer.uint32(56).int32(message.loyaltyPoints);
+    }
+    if (message.stats !== undefined) {
+      CustomerStats.encode(message.stats, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -217,6 +1115,38 @@ export const Customer: MessageFns<Customer> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.tabBalanceCents = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.loyaltyPoints = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.stats = CustomerStats.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -238,13 +1168,147 @@ export const Customer: MessageFns<Customer> = {
     message.email = object.email ?? "";
     message.displayName = object.displayName ?? "";
     message.createdAt = object.createdAt ?? undefined;
+    message.role = object.role ?? 0;
+    message.tabBalanceCents = object.tabBalanceCents ?? 0;
+    message.loyaltyPoints = object.loyaltyPoints ?? 0;
+    message.stats = (object.stats !== undefined && object.stats !== null)
+      ? CustomerStats.fromPartial(object.stats)
+      : undefined;
     return message;
   },
 };
 
-/** Customers of the café: their profile today; credentials, favorites, tab and loyalty next. */
+function createBaseCustomerStats(): CustomerStats {
+  return { ordersCompleted: 0, totalSpentCents: 0, favoriteMenuItemId: "", lastOrderAt: undefined };
+}
+
+export const CustomerStats: MessageFns<CustomerStats> = {
+  encode(message: CustomerStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ordersCompleted !== 0) {
+      writer.uint32(8).int32(message.ordersCompleted);
+    }
+    if (message.totalSpentCents !== 0) {
+      writer.uint32(16).int32(message.totalSpentCents);
+    }
+    if (message.favoriteMenuItemId !== "") {
+      writer.uint32(26).string(message.favoriteMenuItemId);
+    }
+    if (message.lastOrderAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastOrderAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CustomerStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCustomerStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ordersCompleted = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.totalSpentCents = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.favoriteMenuItemId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastOrderAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CustomerStats>, I>>(base?: I): CustomerStats {
+    return CustomerStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CustomerStats>, I>>(object: I): CustomerStats {
+    const message = createBaseCustomerStats();
+    message.ordersCompleted = object.ordersCompleted ?? 0;
+    message.totalSpentCents = object.totalSpentCents ?? 0;
+    message.favoriteMenuItemId = object.favoriteMenuItemId ?? "";
+    message.lastOrderAt = object.lastOrderAt ?? undefined;
+    return message;
+  },
+};
+
+/**
+ * Customers of the café: identity, role, tab and loyalty. The customer service owns the
+ * credentials; the server only asks it to verify them and issues tokens itself.
+ */
 export type CustomerServiceService = typeof CustomerServiceService;
 export const CustomerServiceService = {
+  /** ALREADY_EXISTS when the email is taken; INVALID_ARGUMENT names the bad field. */
+  registerCustomer: {
+    path: "/everything.customer.v1.CustomerService/RegisterCustomer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterCustomerRequest): Buffer =>
+      Buffer.from(RegisterCustomerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterCustomerRequest => RegisterCustomerRequest.decode(value),
+    responseSerialize: (value: RegisterCustomerResponse): Buffer =>
+      Buffer.from(RegisterCustomerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterCustomerResponse => RegisterCustomerResponse.decode(value),
+  },
+  /** UNAUTHENTICATED for an unknown email or a wrong password (the same answer for both). */
+  verifyCredentials: {
+    path: "/everything.customer.v1.CustomerService/VerifyCredentials" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyCredentialsRequest): Buffer =>
+      Buffer.from(VerifyCredentialsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyCredentialsRequest => VerifyCredentialsRequest.decode(value),
+    responseSerialize: (value: VerifyCredentialsResponse): Buffer =>
+      Buffer.from(VerifyCredentialsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyCredentialsResponse => VerifyCredentialsResponse.decode(value),
+  },
+  /** Creates the admin, or makes the existing account an admin. Idempotent; used at start-up. */
+  ensureAdmin: {
+    path: "/everything.customer.v1.CustomerService/EnsureAdmin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EnsureAdminRequest): Buffer => Buffer.from(EnsureAdminRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnsureAdminRequest => EnsureAdminRequest.decode(value),
+    responseSerialize: (value: EnsureAdminResponse): Buffer => Buffer.from(EnsureAdminResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EnsureAdminResponse => EnsureAdminResponse.decode(value),
+  },
   /** NOT_FOUND when no customer has the id; INVALID_ARGUMENT when the id is not a UUID. */
   getCustomer: {
     path: "/everything.customer.v1.CustomerService/GetCustomer" as const,
@@ -255,14 +1319,108 @@ export const CustomerServiceService = {
     responseSerialize: (value: GetCustomerResponse): Buffer => Buffer.from(GetCustomerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCustomerResponse => GetCustomerResponse.decode(value),
   },
+  setRole: {
+    path: "/everything.customer.v1.CustomerService/SetRole" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetRoleRequest): Buffer => Buffer.from(SetRoleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetRoleRequest => SetRoleRequest.decode(value),
+    responseSerialize: (value: SetRoleResponse): Buffer => Buffer.from(SetRoleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetRoleResponse => SetRoleResponse.decode(value),
+  },
+  /**
+   * Puts an order on the customer's tab. Idempotent per order: charging twice charges once.
+   * FAILED_PRECONDITION when the tab would pass its limit.
+   */
+  chargeTab: {
+    path: "/everything.customer.v1.CustomerService/ChargeTab" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ChargeTabRequest): Buffer => Buffer.from(ChargeTabRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ChargeTabRequest => ChargeTabRequest.decode(value),
+    responseSerialize: (value: ChargeTabResponse): Buffer => Buffer.from(ChargeTabResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChargeTabResponse => ChargeTabResponse.decode(value),
+  },
+  /** Takes an order's charge off the tab. Idempotent per order; a no-op for an order never charged. */
+  refundTab: {
+    path: "/everything.customer.v1.CustomerService/RefundTab" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RefundTabRequest): Buffer => Buffer.from(RefundTabRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RefundTabRequest => RefundTabRequest.decode(value),
+    responseSerialize: (value: RefundTabResponse): Buffer => Buffer.from(RefundTabResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RefundTabResponse => RefundTabResponse.decode(value),
+  },
 } as const;
 
 export interface CustomerServiceServer extends UntypedServiceImplementation {
+  /** ALREADY_EXISTS when the email is taken; INVALID_ARGUMENT names the bad field. */
+  registerCustomer: handleUnaryCall<RegisterCustomerRequest, RegisterCustomerResponse>;
+  /** UNAUTHENTICATED for an unknown email or a wrong password (the same answer for both). */
+  verifyCredentials: handleUnaryCall<VerifyCredentialsRequest, VerifyCredentialsResponse>;
+  /** Creates the admin, or makes the existing account an admin. Idempotent; used at start-up. */
+  ensureAdmin: handleUnaryCall<EnsureAdminRequest, EnsureAdminResponse>;
   /** NOT_FOUND when no customer has the id; INVALID_ARGUMENT when the id is not a UUID. */
   getCustomer: handleUnaryCall<GetCustomerRequest, GetCustomerResponse>;
+  setRole: handleUnaryCall<SetRoleRequest, SetRoleResponse>;
+  /**
+   * Puts an order on the customer's tab. Idempotent per order: charging twice charges once.
+   * FAILED_PRECONDITION when the tab would pass its limit.
+   */
+  chargeTab: handleUnaryCall<ChargeTabRequest, ChargeTabResponse>;
+  /** Takes an order's charge off the tab. Idempotent per order; a no-op for an order never charged. */
+  refundTab: handleUnaryCall<RefundTabRequest, RefundTabResponse>;
 }
 
 export interface CustomerServiceClient extends Client {
+  /** ALREADY_EXISTS when the email is taken; INVALID_ARGUMENT names the bad field. */
+  registerCustomer(
+    request: RegisterCustomerRequest,
+    callback: (error: ServiceError | null, response: RegisterCustomerResponse) => void,
+  ): ClientUnaryCall;
+  registerCustomer(
+    request: RegisterCustomerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterCustomerResponse) => void,
+  ): ClientUnaryCall;
+  registerCustomer(
+    request: RegisterCustomerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterCustomerResponse) => void,
+  ): ClientUnaryCall;
+  /** UNAUTHENTICATED for an unknown email or a wrong password (the same answer for both). */
+  verifyCredentials(
+    request: VerifyCredentialsRequest,
+    callback: (error: ServiceError | null, response: VerifyCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  verifyCredentials(
+    request: VerifyCredentialsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  verifyCredentials(
+    request: VerifyCredentialsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  /** Creates the admin, or makes the existing account an admin. Idempotent; used at start-up. */
+  ensureAdmin(
+    request: EnsureAdminRequest,
+    callback: (error: ServiceError | null, response: EnsureAdminResponse) => void,
+  ): ClientUnaryCall;
+  ensureAdmin(
+    request: EnsureAdminRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EnsureAdminResponse) => void,
+  ): ClientUnaryCall;
+  ensureAdmin(
+    request: EnsureAdminRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EnsureAdminResponse) => void,
+  ): ClientUnaryCall;
   /** NOT_FOUND when no customer has the id; INVALID_ARGUMENT when the id is not a UUID. */
   getCustomer(
     request: GetCustomerRequest,
@@ -278,6 +1436,56 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCustomerResponse) => void,
+  ): ClientUnaryCall;
+  setRole(
+    request: SetRoleRequest,
+    callback: (error: ServiceError | null, response: SetRoleResponse) => void,
+  ): ClientUnaryCall;
+  setRole(
+    request: SetRoleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetRoleResponse) => void,
+  ): ClientUnaryCall;
+  setRole(
+    request: SetRoleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetRoleResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Puts an order on the customer's tab. Idempotent per order: charging twice charges once.
+   * FAILED_PRECONDITION when the tab would pass its limit.
+   */
+  chargeTab(
+    request: ChargeTabRequest,
+    callback: (error: ServiceError | null, response: ChargeTabResponse) => void,
+  ): ClientUnaryCall;
+  chargeTab(
+    request: ChargeTabRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChargeTabResponse) => void,
+  ): ClientUnaryCall;
+  chargeTab(
+    request: ChargeTabRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChargeTabResponse) => void,
+  ): ClientUnaryCall;
+  /** Takes an order's charge off the tab. Idempotent per order; a no-op for an order never charged. */
+  refundTab(
+    request: RefundTabRequest,
+    callback: (error: ServiceError | null, response: RefundTabResponse) => void,
+  ): ClientUnaryCall;
+  refundTab(
+    request: RefundTabRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RefundTabResponse) => void,
+  ): ClientUnaryCall;
+  refundTab(
+    request: RefundTabRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RefundTabResponse) => void,
   ): ClientUnaryCall;
 }
 
