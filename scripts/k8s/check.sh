@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Checks k8s/ without a cluster and without network (part of `make test`):
+#   1. helm lint --strict of every chart, with each environment's values
+#   2. values.schema.json rejects bad values (negative replicas, missing image tag, unknown keys)
+#   3. helmfile renders the apps for staging and prod; the infra and monitoring helmfiles parse
+#      (their upstream charts cannot be downloaded here, see k8s/README.md)
+#   4. every rendered object validates, strictly (unknown fields rejected), against the JSON
+#      schemas of Kubernetes $K8S_VALIDATE_VERSIONS shipped in the kubernetes-validate package
+#   5. the rendered apps equal the checked-in golden files (test/k8s/golden/)
+# Usage: scripts/k8s/check.sh            check
+#        scripts/k8s/check.sh --update   regenerate the golden files (review the diff, commit)
+source "$(dirname "$0")/tools.sh"
+cd "$ROOT/k8s"
+
+K8S_VALIDATE_VERSIONS=${K8S_VALIDATE_VERSIONS:-"1.33.0 1.37.0"}
+GOLDEN="$ROOT/test/k8s/golden"
+update=false
+[ "${1:-}" = --update ] && update=true
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+# Fixed image coordinates, so the golden files do not change with every commit.
+export REGISTRY=registry.example:5000/everything TAG=0123abc
+apps=(server order customer)
+envs=(staging prod)
+failed=0
+fail() { printf '\033[1;31m[k8s] FAIL\033[0m %s\n' "$*" >&2; failed=1; }
+quiet() { "$@" >"$out/cmd.log" 2>&1 || { cat "$out/cmd.log" >&2; return 1; }; }
+# render FILE COMMAND...: the command's standard output into FILE (helm logs go to stderr).
+render() {
+  local file=$1; shift
+  "$@" >"$file" 2>"$out/render.log" || { cat "$out/render.log" >&2; return 1; }
+}
+
+log k8s "helm dependency build (the library chart into each app chart)"
+for app in "${apps[@]}"; do quiet helm dependency build "charts/$app" || fail "dependency build $app"; done
+
+log k8s "helm lint --strict"
+for app in "${apps[@]}"; do
+  for env in "${envs[@]}"; do
+    quiet helm lint --strict --quiet "charts/$app" --namespace "$env" \
+      -f "values/apps/$app/common.yaml" -f "values/apps/$app/$env.yaml" --set image.tag=lint \
+      || fail "helm lint $app ($env)"
+  done
+done
+quiet helm lint --strict --quiet charts/infra-extras || fail "helm lint infra-extras"
+
+log k8s "values.schema.json rejects bad values"
+# expect_rejected WHAT PATTERN HELM-TEMPLATE-ARGS...: rendering must fail, naming the problem.
+expect_rejected() {
+  local what=$1 pattern=$2; shift 2
+  if helm template order charts/order -f values/apps/order/common.yaml -f values/apps/order/staging.yaml \
+    "$@" >"$out/rejected.log" 2>&1; then
+    fail "schema accepted $what"
+  elif ! grep -qiE "$pattern" "$out/rejected.log"; then
+    fail "$what was rejected, but not for the expected reason:"; cat "$out/rejected.log" >&2
+  fi
+}
+expect_rejected "a negative replicaCount" "replicaCount.*(minimum|greater)" --set image.tag=ok --set replicaCount=-1
+expect_rejected "a missing image tag" "tag" --set image.tag=
+expect_rejected "the tag 'latest'" "tag" --set image.tag=latest
+expect_rejected "an unknown top-level key" "additional.*replicas|replicas.*not allowed" --set image.tag=ok --set replicas=2
+expect_rejected "a lower-case variable name" "config|does not match|pattern" --set image.tag=ok --set config.log_level=debug
+expect_rejected "a secret without key" "key|required" --set image.tag=ok --set secretEnv.DB_PASSWORD.key=null
+if ! quiet helm template order charts/order -f values/apps/order/common.yaml \
+  -f values/apps/order/staging.yaml --set image.tag=ok; then fail "schema rejected good values"; fi
+
+log k8s "helmfile template (apps: staging, prod)"
+for env in "${envs[@]}"; do
+  if helmfile --quiet -f helmfile-apps.yaml.gotmpl -e "$env" template --skip-deps \
+    --args --kube-version=1.33.0 >"$out/apps-$env.yaml" 2>"$out/helmfile-$env.log"; then
+    [ -s "$out/apps-$env.yaml" ] || fail "helmfile rendered nothing for $env"
+  else
+    cat "$out/helmfile-$env.log" >&2; fail "helmfile template -e $env"
+  fi
+done
+# The optional parts that the environments leave off, rendered too so that they get validated.
+render "$out/extras-order-metrics.yaml" helm template order charts/order --namespace prod \
+  -f values/apps/order/common.yaml -f values/apps/order/prod.yaml --set image.tag=ok \
+  --set metrics.enabled=true || fail "render order with metrics"
+render "$out/extras-infra.yaml" helm template infra-extras charts/infra-extras --namespace infra \
+  || fail "render infra-extras"
+
+log k8s "helmfile (infra, monitoring) parse and list their releases"
+for file in helmfile-infra.yaml.gotmpl helmfile-monitoring.yaml.gotmpl; do
+  quiet helmfile -f "$file" list --skip-charts || fail "helmfile $file list"
+done
+
+log k8s "rendered objects against Kubernetes $K8S_VALIDATE_VERSIONS schemas (strict)"
+# kubernetes-validate knows the built-in kinds; ServiceMonitor (a CRD) gets a structural check
+# in test/k8s/manifests.test.ts instead.
+for version in $K8S_VALIDATE_VERSIONS; do
+  if ! kubernetes-validate --strict --quiet --no-warn -k "$version" "$out"/apps-*.yaml "$out"/extras-*.yaml \
+    >"$out/validate.log" 2>&1; then
+    if grep -v -E 'ServiceMonitor|^\s*$' "$out/validate.log" | grep -q .; then
+      cat "$out/validate.log" >&2; fail "schema validation against Kubernetes $version"
+    fi
+  fi
+done
+
+if $update; then
+  mkdir -p "$GOLDEN"
+  for env in "${envs[@]}"; do cp "$out/apps-$env.yaml" "$GOLDEN/apps-$env.yaml.golden"; done
+  log k8s "golden files regenerated in ${GOLDEN#"$ROOT"/}: review the diff and commit it"
+else
+  log k8s "rendered apps against the golden files"
+  for env in "${envs[@]}"; do
+    if ! diff -u "$GOLDEN/apps-$env.yaml.golden" "$out/apps-$env.yaml" >"$out/golden.diff"; then
+      head -n 60 "$out/golden.diff" >&2
+      fail "rendered $env differs from test/k8s/golden/apps-$env.yaml.golden: if intended, run scripts/k8s/check.sh --update and commit"
+    fi
+  done
+fi
+
+[ "$failed" = 0 ] || die "kubernetes checks failed"
+log k8s "charts, helmfiles and rendered manifests are valid"
