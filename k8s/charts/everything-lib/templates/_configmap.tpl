@@ -3,6 +3,7 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{ include "everything-lib.name" . }}
+  namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "everything-lib.labels" . | nindent 4 }}
 data:

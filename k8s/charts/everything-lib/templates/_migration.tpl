@@ -27,6 +27,7 @@ apiVersion: batch/v1
 kind: Job
 metadata:
   name: {{ include "everything-lib.migrationName" . }}
+  namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "everything-lib.migrationLabels" . | nindent 4 }}
     {{- include "everything-lib.commonLabels" . | nindent 4 }}
@@ -83,6 +84,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: {{ include "everything-lib.migrationName" . }}
+  namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "everything-lib.migrationLabels" . | nindent 4 }}
     {{- include "everything-lib.commonLabels" . | nindent 4 }}

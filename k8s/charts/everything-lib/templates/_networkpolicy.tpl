@@ -26,6 +26,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: {{ include "everything-lib.name" . }}
+  namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "everything-lib.labels" . | nindent 4 }}
 spec:

@@ -4,6 +4,7 @@ apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
   name: {{ include "everything-lib.name" . }}
+  namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "everything-lib.labels" . | nindent 4 }}
 spec:

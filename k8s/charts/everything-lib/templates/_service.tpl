@@ -4,6 +4,7 @@ apiVersion: v1
 kind: Service
 metadata:
   name: {{ include "everything-lib.name" . }}
+  namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "everything-lib.labels" . | nindent 4 }}
 spec:

@@ -5,6 +5,7 @@ apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
 metadata:
   name: {{ include "everything-lib.name" . }}
+  namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "everything-lib.labels" . | nindent 4 }}
     release: kube-prometheus-stack

@@ -8,6 +8,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: {{ printf "%s-test-health" $name }}
+  namespace: {{ $.Release.Namespace }}
   labels:
     app.kubernetes.io/name: {{ $name }}
     app.kubernetes.io/instance: {{ .Release.Name }}
