@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -30,9 +31,10 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    // The domain decides; it never sees wire types or transport libraries.
+    // The domain decides; it never sees wire types or transport libraries (the grpc/ and
+    // temporal/ adapters do).
     files: ['services/*/src/*/**/!(*.test).ts'],
-    ignores: ['services/*/src/grpc/**', 'services/server/src/**'],
+    ignores: ['services/*/src/grpc/**', 'services/*/src/temporal/**', 'services/server/src/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -43,6 +45,37 @@ export default tseslint.config(
               message: 'Domain code must not depend on generated protobuf types.',
             },
             { name: '@grpc/grpc-js', message: 'Domain code must not depend on the transport.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Workflow code is replayed and must be deterministic, as Temporal's samples enforce:
+    // no Node built-ins and no I/O libraries; activities do the I/O.
+    files: ['services/*/src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                ...builtinModules,
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                'pg',
+                'ioredis',
+                '@grpc/*',
+                '@platformatic/*',
+                '@everything/*',
+              ],
+              allowTypeImports: true,
+              message:
+                'Workflow code must be deterministic: no Node built-ins or I/O; do the I/O in an activity.',
+            },
           ],
         },
       ],

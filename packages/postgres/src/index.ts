@@ -8,3 +8,4 @@ export {
 export { watchDatabase, type DatabaseWatch } from './watch.ts';
 export { migrate, migrateCommand, type MigrateOptions, type MigrateResult } from './migrate.ts';
 export { gateOnDatabase, DatabaseUnavailableError, type DatabaseGate } from './gate.ts';
+export { withTransaction } from './transaction.ts';

@@ -99,3 +99,17 @@ export async function migratedScratchDatabase(
   });
   return database;
 }
+
+/** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+}

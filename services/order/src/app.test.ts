@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { orderV1 } from '@everything/contracts';
+import { menuV1 } from '@everything/contracts';
 import { checkHealth } from '@everything/grpc';
 import { createPool } from '@everything/postgres';
 import { listServicesByReflection, serviceDatabase } from '@everything/test-support';
@@ -11,13 +11,13 @@ import { orderTestDeps } from './testing.ts';
 let deps: Awaited<ReturnType<typeof orderTestDeps>>;
 let app: OrderApp;
 let address: string;
-let client: orderV1.MenuServiceClient;
+let client: menuV1.MenuServiceClient;
 
 before(async () => {
   deps = await orderTestDeps();
-  app = await createApp({ ...deps, menuCacheTtlSeconds: 60 });
-  address = `127.0.0.1:${await app.listen('127.0.0.1', 0)}`;
-  client = new orderV1.MenuServiceClient(address, grpc.credentials.createInsecure());
+  app = await createApp(deps);
+  address = `127.0.0.1:${await app.start('127.0.0.1', 0)}`;
+  client = new menuV1.MenuServiceClient(address, grpc.credentials.createInsecure());
 });
 after(async () => {
   client.close();
@@ -26,7 +26,7 @@ after(async () => {
 });
 
 const listMenuItems = () =>
-  new Promise<orderV1.ListMenuItemsResponse>((resolve, reject) => {
+  new Promise<menuV1.ListMenuItemsResponse>((resolve, reject) => {
     client.listMenuItems({}, (error, response) => (error ? reject(error) : resolve(response)));
   });
 
@@ -58,6 +58,7 @@ test('the health service reports SERVING for the server and for MenuService', as
 test('reflection describes the menu and health services', async () => {
   assert.deepEqual(await listServicesByReflection(address), [
     'everything.order.v1.MenuService',
+    'everything.order.v1.OrderService',
     'grpc.health.v1.Health',
   ]);
 });
@@ -66,14 +67,14 @@ test('a service whose database is unreachable reports NOT_SERVING and answers UN
   // Port 1 on loopback: nothing listens, every connection is refused.
   const pool = createPool({ ...serviceDatabase('order_service'), DB_PORT: 1 }, 'test', deps.logger);
   const broken = await createApp({
+    ...deps,
     pool,
-    valkey: deps.valkey,
-    logger: deps.logger,
-    menuCacheTtlSeconds: 60,
+    database: { ...deps.database, DB_PORT: 1 },
+    temporal: { ...deps.temporal, taskQueue: `broken-${deps.temporal.taskQueue}` },
   });
-  const brokenAddress = `127.0.0.1:${await broken.listen('127.0.0.1', 0)}`;
+  const brokenAddress = `127.0.0.1:${await broken.start('127.0.0.1', 0)}`;
   const probe = checkHealth(brokenAddress);
-  const brokenClient = new orderV1.MenuServiceClient(
+  const brokenClient = new menuV1.MenuServiceClient(
     brokenAddress,
     grpc.credentials.createInsecure(),
   );

@@ -1,63 +1,123 @@
 import type pg from 'pg';
-import { orderV1, protoFiles, protoRoot } from '@everything/contracts';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { customerV1, menuV1, orderV1, protoFiles, protoRoot } from '@everything/contracts';
 import { createGrpcServer, unavailableWhen, type GrpcServer } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
-import { gateOnDatabase, type DatabaseGate } from '@everything/postgres';
+import { gateOnDatabase, type DatabaseGate, type PostgresConfig } from '@everything/postgres';
 import type { Valkey } from '@everything/valkey';
+import { OutboxRelay } from './events/outbox-relay.ts';
 import { menuService } from './grpc/menu-service.ts';
+import { orderService } from './grpc/order-service.ts';
 import { MenuCatalog } from './menu/menu-catalog.ts';
 import { MenuRepository } from './menu/menu-repository.ts';
+import { OrderRepository } from './orders/order-repository.ts';
+import { Ordering } from './orders/ordering.ts';
+import { createActivities } from './temporal/activities.ts';
+import { temporalOrderWorkflows } from './temporal/order-workflows.ts';
+import { createOrderWorker } from './temporal/worker.ts';
 
 export interface OrderDeps {
   pool: pg.Pool;
+  /** The relay holds a connection of its own, outside the pool. */
+  database: PostgresConfig;
   valkey: Valkey;
   logger: Logger;
   menuCacheTtlSeconds: number;
+  temporal: { connection: NativeConnection; client: Client; namespace: string; taskQueue: string };
+  customers: customerV1.CustomerServiceClient;
+  kafka: { brokers: string[]; topic: string };
+  timeouts: { acceptMs: number; pickupMs: number; upstreamMs: number };
 }
 
 export interface OrderApp {
   grpc: GrpcServer;
   catalog: MenuCatalog;
+  ordering: Ordering;
   database: DatabaseGate;
-  listen(host: string, port: number): Promise<number>;
-  /** NOT_SERVING first, then drain in-flight calls for up to `graceMs`. */
+  /** Starts the workflow worker and the outbox relay, then serves gRPC; resolves to the port. */
+  start(host: string, port: number): Promise<number>;
+  /** NOT_SERVING first, then drain gRPC calls, the worker and the relay, within `graceMs`. */
   close(graceMs: number): Promise<void>;
 }
 
-export async function createApp({
-  pool,
-  valkey,
-  logger,
-  menuCacheTtlSeconds,
-}: OrderDeps): Promise<OrderApp> {
-  const catalog = new MenuCatalog(new MenuRepository(pool), valkey, menuCacheTtlSeconds, logger);
+export async function createApp(deps: OrderDeps): Promise<OrderApp> {
+  const { pool, valkey, logger, temporal } = deps;
+  const catalog = new MenuCatalog(
+    new MenuRepository(pool),
+    valkey,
+    deps.menuCacheTtlSeconds,
+    logger,
+  );
+  const orders = new OrderRepository(pool);
+  const workflows = temporalOrderWorkflows(
+    temporal.client,
+    temporal.taskQueue,
+    async (id) => (await orders.find(id))?.status,
+  );
+  const ordering = new Ordering(orders, catalog, workflows, deps.timeouts);
+  const worker: Worker = await createOrderWorker({
+    connection: temporal.connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    activities: createActivities({
+      orders,
+      customers: deps.customers,
+      timeoutMs: deps.timeouts.upstreamMs,
+    }),
+  });
+  const relay = new OutboxRelay({
+    database: deps.database,
+    brokers: deps.kafka.brokers,
+    topic: deps.kafka.topic,
+    logger,
+  });
+
   const database = await gateOnDatabase(pool, logger);
   const classify = unavailableWhen(
     database.isUnavailable,
     'the order database is unreachable; retry shortly',
   );
-
   const grpc = createGrpcServer(
     [
       {
         name: 'everything.order.v1.MenuService',
-        definition: orderV1.MenuServiceService,
+        definition: menuV1.MenuServiceService,
         implementation: menuService(catalog, database.guard, classify, logger),
       },
+      {
+        name: 'everything.order.v1.OrderService',
+        definition: orderV1.OrderServiceService,
+        implementation: orderService(ordering, database.guard, classify, logger),
+      },
     ],
-    { root: protoRoot, files: [protoFiles.orderMenu] },
+    { root: protoRoot, files: [protoFiles.orderMenu, protoFiles.orders] },
   );
-  database.watch.subscribe(grpc.setServing);
 
+  let workerRun: Promise<void> | undefined;
   return {
     grpc,
     catalog,
+    ordering,
     database,
-    listen: (host, port) => grpc.listen(host, port),
+    async start(host, port) {
+      // The worker's run() resolves only after shutdown; a failure before that is fatal and
+      // surfaces in close() or, if it happens while serving, ends the process through main.
+      workerRun = worker.run();
+      relay.start();
+      const bound = await grpc.listen(host, port);
+      database.watch.subscribe(grpc.setServing);
+      return bound;
+    },
     async close(graceMs) {
       database.watch.stop();
       grpc.setServing(false);
       await grpc.stop(graceMs);
+      if (workerRun) {
+        worker.shutdown();
+        await workerRun;
+      }
+      await relay.stop();
     },
   };
 }

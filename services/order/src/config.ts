@@ -8,6 +8,22 @@ export const orderConfigShape = {
   LOG_LEVEL: env.logLevel(),
   SHUTDOWN_TIMEOUT_MS: env.int(1_000, 120_000).default(10_000),
   MENU_CACHE_TTL_SECONDS: env.int(1, 86_400).default(300),
+  /** A placed order not accepted within this is cancelled and refunded. */
+  ORDER_ACCEPT_TIMEOUT_SECONDS: env.int(1, 86_400).default(300),
+  /** A ready order not picked up within this expires. */
+  ORDER_PICKUP_TIMEOUT_SECONDS: env.int(1, 86_400).default(1_800),
+  CUSTOMER_SERVICE_ADDRESS: env.address(),
+  UPSTREAM_TIMEOUT_MS: env.int(100, 30_000).default(2_000),
+  TEMPORAL_ADDRESS: env.address(),
+  /** One namespace per environment: staging and prod never share workflows. */
+  TEMPORAL_NAMESPACE: env.string(),
+  TEMPORAL_TASK_QUEUE: env.string().default('orders'),
+  /** Comma-separated host:port list. */
+  KAFKA_BROKERS: env
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be host:port[,host:port…]'),
+  /** Named per environment, such as staging.orders.v1. */
+  ORDER_EVENTS_TOPIC: env.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a Kafka topic name'),
   ...postgresEnv,
   ...valkeyEnv,
 };

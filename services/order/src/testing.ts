@@ -1,31 +1,97 @@
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { customerV1 } from '@everything/contracts';
+import { callUnary, channelOptions, insecure } from '@everything/grpc';
 import { createLogger } from '@everything/logger';
 import { createPool } from '@everything/postgres';
 import { migratedScratchDatabase, stack } from '@everything/test-support';
 import { createValkey } from '@everything/valkey';
+import { createApp as createCustomerApp } from '../../customer/src/app.ts';
+import type { OrderDeps } from './app.ts';
+import { installTemporalRuntime } from './temporal/runtime.ts';
 
 /**
- * The order service's real dependencies for one test: a freshly migrated database of its own
- * (with the seeded menu) and a Valkey key prefix no other test uses.
+ * The order service's real dependencies for one test: a freshly migrated order database (with
+ * the seeded menu), a real customer service on its own database, the stack's Temporal on a
+ * task queue no other test uses, the stack's Kafka on a topic of its own, and a Valkey key
+ * prefix of its own.
  */
-export async function orderTestDeps() {
+export async function orderTestDeps(options: { acceptMs?: number; pickupMs?: number } = {}) {
   const logger = createLogger('order-test', 'silent');
-  const database = await migratedScratchDatabase(
+  const orderDatabase = await migratedScratchDatabase(
     'order_service',
     new URL('../migrations/', import.meta.url),
   );
-  const pool = createPool(database.config, 'order-test', logger);
+  const customerDatabase = await migratedScratchDatabase(
+    'customer_service',
+    new URL('../../customer/migrations/', import.meta.url),
+  );
+  const pool = createPool(orderDatabase.config, 'order-test', logger);
+  const customerPool = createPool(customerDatabase.config, 'customer-test', logger);
+  const customerApp = await createCustomerApp({ pool: customerPool, logger, tabLimitCents: 5_000 });
+  const customerAddress = `127.0.0.1:${await customerApp.listen('127.0.0.1', 0)}`;
+  const customers = new customerV1.CustomerServiceClient(
+    customerAddress,
+    insecure(),
+    channelOptions,
+  );
   const keyPrefix = `test:${randomUUID()}:order:`;
   const valkey = createValkey(stack.valkeyUrl, keyPrefix, logger);
-  return {
-    logger,
+  const namespace = process.env.ENVIRONMENT ?? 'test';
+  installTemporalRuntime(logger);
+  const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const clientConnection = await Connection.connect({ address: stack.temporalAddress });
+
+  const deps: OrderDeps = {
     pool,
+    database: orderDatabase.config,
     valkey,
+    logger,
+    menuCacheTtlSeconds: 60,
+    temporal: {
+      connection,
+      client: new Client({ connection: clientConnection, namespace }),
+      namespace,
+      taskQueue: `orders-${randomUUID()}`,
+    },
+    customers,
+    kafka: { brokers: [stack.kafkaBroker], topic: `test.orders.v1.${randomUUID()}` },
+    timeouts: {
+      acceptMs: options.acceptMs ?? 60_000,
+      pickupMs: options.pickupMs ?? 60_000,
+      upstreamMs: 2_000,
+    },
+  };
+
+  return {
+    ...deps,
     keyPrefix,
+    customerPool,
+    /** Registers a customer through the real customer service and returns its id. */
+    async registerCustomer(name = 'Ada'): Promise<string> {
+      const { customer } = await callUnary(
+        customers,
+        'registerCustomer',
+        {
+          email: `${name.toLowerCase()}-${randomUUID()}@example.com`,
+          password: 'correct horse',
+          displayName: name,
+        },
+        5_000,
+      );
+      return customer?.id ?? '';
+    },
     async close() {
+      customers.close();
+      await customerApp.close(1_000);
+      await customerPool.end();
+      await connection.close();
+      await clientConnection.close();
       valkey.disconnect();
       await pool.end();
-      await database.drop();
+      await orderDatabase.drop();
+      await customerDatabase.drop();
     },
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { orderV1 } from '@everything/contracts';
+import { menuV1 } from '@everything/contracts';
 import { channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { createLogger } from '@everything/logger';
 import { createApp as createOrderApp, type OrderApp } from '../../order/src/app.ts';
@@ -12,13 +12,13 @@ const logger = createLogger('server-test', 'silent');
 let orderDeps: Awaited<ReturnType<typeof orderTestDeps>>;
 let order: OrderApp;
 let orderAddress: string;
-let menu: orderV1.MenuServiceClient;
+let menu: menuV1.MenuServiceClient;
 
 before(async () => {
   orderDeps = await orderTestDeps();
-  order = await createOrderApp({ ...orderDeps, menuCacheTtlSeconds: 60 });
-  orderAddress = `127.0.0.1:${await order.listen('127.0.0.1', 0)}`;
-  menu = new orderV1.MenuServiceClient(orderAddress, insecure(), channelOptions);
+  order = await createOrderApp(orderDeps);
+  orderAddress = `127.0.0.1:${await order.start('127.0.0.1', 0)}`;
+  menu = new menuV1.MenuServiceClient(orderAddress, insecure(), channelOptions);
 });
 after(async () => {
   menu.close();
@@ -71,7 +71,7 @@ test('/healthz is 200 and /readyz is 200 while every peer is serving', async () 
 
 test('a peer that is down makes /readyz 503 naming it, and /v1/menu a 503 problem', async () => {
   // Port 1 on loopback: nothing listens there.
-  const unreachable = new orderV1.MenuServiceClient('127.0.0.1:1', insecure(), channelOptions);
+  const unreachable = new menuV1.MenuServiceClient('127.0.0.1:1', insecure(), channelOptions);
   const app = await createApp({
     logger,
     menu: unreachable,

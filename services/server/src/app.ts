@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { orderV1 } from '@everything/contracts';
+import type { menuV1 } from '@everything/contracts';
 import type { Logger } from '@everything/logger';
 import { registerProblemHandlers } from './problem.ts';
 import { healthRoutes, type Peer } from './routes/health.ts';
@@ -7,7 +7,7 @@ import { menuRoutes } from './routes/menu.ts';
 
 export interface ServerDeps {
   logger: Logger;
-  menu: orderV1.MenuServiceClient;
+  menu: menuV1.MenuServiceClient;
   peers: Peer[];
   upstreamTimeoutMs: number;
   /** False once shutdown has begun. */

@@ -1,4 +1,4 @@
-import { orderV1 } from '@everything/contracts';
+import { menuV1 } from '@everything/contracts';
 import { loadConfig } from '@everything/config';
 import { channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { Lifecycle, runMain } from '@everything/lifecycle';
@@ -12,7 +12,7 @@ runMain('server', async () => {
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
   lifecycle.stopOnSignals();
 
-  const menu = new orderV1.MenuServiceClient(
+  const menu = new menuV1.MenuServiceClient(
     config.ORDER_SERVICE_ADDRESS,
     insecure(),
     channelOptions,

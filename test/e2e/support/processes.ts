@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
+export { eventually } from '@everything/test-support';
+
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** A service started exactly as in a container: `node services/<name>/src/<entry>.ts` with an environment. */
@@ -47,20 +49,6 @@ export async function waitForPort(port: number, timeoutMs = 20_000): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-}
-
-/** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
-export async function eventually(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
 }
 
 /** Runs one of the project's scripts and resolves with its output, failing on a non-zero exit. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '@everything/postgres';
 
 export class TabLimitError extends Error {
   override name = 'TabLimitError';
@@ -27,9 +28,7 @@ export class Tab {
     orderId: string,
     amountCents: number,
   ): Promise<{ balanceCents: number; applied: boolean }> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.#pool, async (client) => {
       // The row lock serialises charges of one customer, so two orders cannot both slip under the limit.
       const customer = await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [
         customerId,
@@ -54,15 +53,8 @@ export class Tab {
         );
         applied = true;
       }
-      const balanceCents = await this.#balance(client, customerId);
-      await client.query('COMMIT');
-      return { balanceCents, applied };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { balanceCents: await this.#balance(client, customerId), applied };
+    });
   }
 
   /** Refunds the order's charge once; nothing to do for an order never charged. */

@@ -1,4 +1,4 @@
-import { orderV1 } from '@everything/contracts';
+import { menuV1 } from '@everything/contracts';
 import { unary, type ErrorClassifier } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
 import type { MenuCatalog } from '../menu/menu-catalog.ts';
@@ -10,7 +10,7 @@ export function menuService(
   guard: () => void,
   classify: ErrorClassifier,
   logger: Logger,
-): orderV1.MenuServiceServer {
+): menuV1.MenuServiceServer {
   return {
     listMenuItems: unary(
       logger,
@@ -24,7 +24,7 @@ export function menuService(
   };
 }
 
-function toWire(item: MenuItem): orderV1.MenuItem {
+function toWire(item: MenuItem): menuV1.MenuItem {
   return {
     id: item.id,
     name: item.name,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { orderV1 } from '@everything/contracts';
+import type { menuV1 } from '@everything/contracts';
 import { callPeer } from '../upstream/grpc-call.ts';
 
 const Option = Type.Object({
@@ -35,13 +35,13 @@ export const Menu = Type.Object({
 /** GET /v1/menu: public; the order service owns the menu and its cache. */
 export function menuRoutes(
   app: FastifyInstance,
-  menu: orderV1.MenuServiceClient,
+  menu: menuV1.MenuServiceClient,
   timeoutMs: number,
 ) {
   app
     .withTypeProvider<TypeBoxTypeProvider>()
     .get('/v1/menu', { schema: { response: { 200: Menu } } }, async () => {
-      const { items } = await callPeer<orderV1.ListMenuItemsResponse>(
+      const { items } = await callPeer<menuV1.ListMenuItemsResponse>(
         'order',
         (metadata, options, done) => menu.listMenuItems({}, metadata, options, done),
         timeoutMs,

@@ -1,0 +1,135 @@
+import { orderV1 } from '@everything/contracts';
+import { GrpcError, Status, unary, type ErrorClassifier } from '@everything/grpc';
+import type { Logger } from '@everything/logger';
+import { InvalidTransitionError, type OrderAction, type OrderStatus } from '../orders/order.ts';
+import { OrderConflictError } from '../orders/order-repository.ts';
+import { OrderNotFoundError, type OrderView, type Ordering } from '../orders/ordering.ts';
+import { MAX_LINES, PricingError } from '../orders/pricing.ts';
+
+const { OrderStatus: Wire } = orderV1;
+const toWireStatus = {
+  placed: Wire.ORDER_STATUS_PLACED,
+  accepted: Wire.ORDER_STATUS_ACCEPTED,
+  ready: Wire.ORDER_STATUS_READY,
+  completed: Wire.ORDER_STATUS_COMPLETED,
+  cancelled: Wire.ORDER_STATUS_CANCELLED,
+  expired: Wire.ORDER_STATUS_EXPIRED,
+} as const satisfies Record<OrderStatus, orderV1.OrderStatus>;
+const statuses = Object.keys(toWireStatus) as OrderStatus[];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function requireUuid(field: string, value: string): string {
+  if (!UUID.test(value)) throw new GrpcError(Status.INVALID_ARGUMENT, `${field}: must be a UUID`);
+  return value;
+}
+
+export function classifyOrderError(error: unknown): GrpcError | undefined {
+  if (error instanceof PricingError) {
+    return new GrpcError(
+      error.unavailable ? Status.FAILED_PRECONDITION : Status.INVALID_ARGUMENT,
+      error.message,
+    );
+  }
+  // The current status leads the message so callers can report it without parsing prose.
+  if (error instanceof InvalidTransitionError)
+    return new GrpcError(Status.FAILED_PRECONDITION, `${error.status}: ${error.message}`);
+  if (error instanceof OrderNotFoundError) return new GrpcError(Status.NOT_FOUND, error.message);
+  if (error instanceof OrderConflictError)
+    return new GrpcError(Status.ALREADY_EXISTS, error.message);
+  return undefined;
+}
+
+function toWire(order: OrderView): orderV1.Order {
+  return {
+    id: order.id,
+    customerId: order.customerId,
+    customerName: order.customerName,
+    status: toWireStatus[order.status],
+    statusReason: order.statusReason ?? '',
+    lines: order.lines.map((line) => ({
+      menuItemId: line.menuItemId,
+      name: line.name,
+      quantity: line.quantity,
+      options: line.options,
+      unitPriceCents: line.unitPriceCents,
+      lineTotalCents: line.unitPriceCents * line.quantity,
+    })),
+    totalCents: order.totalCents,
+    placedAt: order.placedAt,
+    updatedAt: order.updatedAt,
+    queuePosition: order.queue?.position ?? 0,
+    estimatedReadyAt: order.queue?.estimatedReadyAt,
+    acceptBy: order.status === 'placed' ? order.acceptBy : undefined,
+  };
+}
+
+/** Translates the OrderService contract to the ordering use cases. */
+export function orderService(
+  ordering: Ordering,
+  guard: () => void,
+  classify: ErrorClassifier,
+  logger: Logger,
+): orderV1.OrderServiceServer {
+  const handle = <Request, Response>(fn: (request: Request) => Promise<Response>) =>
+    unary<Request, Response>(
+      logger,
+      async (request) => {
+        guard();
+        return fn(request);
+      },
+      (error) => classifyOrderError(error) ?? classify(error),
+    );
+  const act = (action: OrderAction) =>
+    handle(async (request: { orderId: string; actorId: string; reason?: string }) => ({
+      order: toWire(
+        await ordering.act(requireUuid('orderId', request.orderId), action, {
+          actorId: request.actorId,
+          ...(request.reason ? { reason: request.reason.slice(0, 200) } : {}),
+        }),
+      ),
+    }));
+
+  return {
+    placeOrder: handle(async (request: orderV1.PlaceOrderRequest) => {
+      const customerName = request.customerName.trim();
+      if (!customerName)
+        throw new GrpcError(Status.INVALID_ARGUMENT, 'customerName: must not be empty');
+      if (request.lines.length > MAX_LINES)
+        throw new GrpcError(Status.INVALID_ARGUMENT, `items: must have at most ${MAX_LINES} lines`);
+      const order = await ordering.place({
+        orderId: requireUuid('orderId', request.orderId),
+        customerId: requireUuid('customerId', request.customerId),
+        customerName: customerName.slice(0, 80),
+        lines: request.lines.map((line, index) => ({
+          menuItemId: requireUuid(`items[${index}].menuItemId`, line.menuItemId),
+          quantity: line.quantity,
+          optionIds: line.optionIds,
+        })),
+      });
+      return { order: toWire(order) };
+    }),
+    getOrder: handle(async (request: orderV1.GetOrderRequest) => ({
+      order: toWire(await ordering.get(requireUuid('orderId', request.orderId))),
+    })),
+    listOrders: handle(async (request: orderV1.ListOrdersRequest) => {
+      const wanted = request.statuses.map((wire) => {
+        const status = statuses.find((name) => toWireStatus[name] === wire);
+        if (!status) throw new GrpcError(Status.INVALID_ARGUMENT, 'statuses: unknown status');
+        return status;
+      });
+      const orders = await ordering.list({
+        ...(request.customerId
+          ? { customerId: requireUuid('customerId', request.customerId) }
+          : {}),
+        ...(wanted.length ? { statuses: wanted } : {}),
+        limit: Math.min(Math.max(request.limit || 50, 1), 200),
+      });
+      return { orders: orders.map(toWire) };
+    }),
+    acceptOrder: act('accept'),
+    declineOrder: act('decline'),
+    markOrderReady: act('markReady'),
+    cancelOrder: act('cancel'),
+    pickUpOrder: act('pickUp'),
+  };
+}

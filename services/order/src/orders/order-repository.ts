@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { withTransaction } from '@everything/postgres';
+import type { Order, OrderLine, OrderStatus, QueueEstimate } from './order.ts';
+
+interface OrderRow {
+  id: string;
+  customer_id: string;
+  customer_name: string;
+  status: OrderStatus;
+  status_reason: string | null;
+  total_cents: number;
+  placed_at: Date;
+  updated_at: Date;
+  accept_by: Date;
+  lines: OrderLine[];
+}
+
+const select = `
+  SELECT o.id, o.customer_id, o.customer_name, o.status, o.status_reason, o.total_cents,
+         o.placed_at, o.updated_at, o.accept_by,
+         (SELECT json_agg(json_build_object(
+                   'menuItemId', l.menu_item_id, 'name', l.name, 'quantity', l.quantity,
+                   'options', l.options, 'unitPriceCents', l.unit_price_cents) ORDER BY l.position)
+            FROM order_lines l WHERE l.order_id = o.id) AS lines
+    FROM orders o`;
+
+const toOrder = (row: OrderRow): Order => ({
+  id: row.id,
+  customerId: row.customer_id,
+  customerName: row.customer_name,
+  status: row.status,
+  statusReason: row.status_reason ?? undefined,
+  lines: row.lines,
+  totalCents: row.total_cents,
+  placedAt: row.placed_at,
+  updatedAt: row.updated_at,
+  acceptBy: row.accept_by,
+});
+
+/** Version 1 of the order events on Kafka; consumers switch on `type` and `schemaVersion`. */
+export const ORDER_EVENT_SCHEMA_VERSION = 1;
+
+export class OrderConflictError extends Error {
+  override name = 'OrderConflictError';
+}
+
+type Db = pg.Pool | pg.PoolClient;
+
+/** The barista's recent pace when there is no history yet: three minutes a drink. */
+const DEFAULT_PACE_SECONDS = 180;
+
+export class OrderRepository {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /**
+   * Stores a new order with its `order.placed` event in one transaction. Placing an id that
+   * exists returns the stored order (a retry); an id taken by another customer is a conflict.
+   */
+  async insertPlaced(
+    order: Omit<Order, 'placedAt' | 'updatedAt' | 'status' | 'statusReason'>,
+  ): Promise<{ order: Order; created: boolean }> {
+    return withTransaction(this.#pool, async (client) => {
+      const inserted = await client.query(
+        `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, accept_by)
+         VALUES ($1, $2, $3, 'placed', $4, $5) ON CONFLICT (id) DO NOTHING`,
+        [order.id, order.customerId, order.customerName, order.totalCents, order.acceptBy],
+      );
+      if (inserted.rowCount === 0) {
+        const existing = await this.#find(client, order.id);
+        if (existing?.customerId !== order.customerId)
+          throw new OrderConflictError(`order ${order.id} belongs to someone else`);
+        return { order: existing, created: false };
+      }
+      for (const [position, line] of order.lines.entries()) {
+        await client.query(
+          `INSERT INTO order_lines (order_id, position, menu_item_id, name, quantity, options, unit_price_cents)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            order.id,
+            position,
+            line.menuItemId,
+            line.name,
+            line.quantity,
+            JSON.stringify(line.options),
+            line.unitPriceCents,
+          ],
+        );
+      }
+      const stored = (await this.#find(client, order.id)) as Order;
+      await this.#appendEvent(client, stored);
+      return { order: stored, created: true };
+    });
+  }
+
+  /**
+   * Records a transition decided by the workflow, with its event, in one transaction. Applying
+   * the same transition again (an activity retried after it had committed) changes nothing.
+   */
+  async transition(
+    orderId: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    reason?: string,
+  ): Promise<Order> {
+    return withTransaction(this.#pool, async (client) => {
+      const { rowCount } = await client.query(
+        `UPDATE orders SET status = $3, status_reason = $4, updated_at = now(),
+                accepted_at = CASE WHEN $3 = 'accepted' THEN now() ELSE accepted_at END,
+                ready_at = CASE WHEN $3 = 'ready' THEN now() ELSE ready_at END
+          WHERE id = $1 AND status = $2`,
+        [orderId, from, to, reason ?? null],
+      );
+      const order = await this.#find(client, orderId);
+      if (!order) throw new Error(`order ${orderId} does not exist`);
+      if (rowCount === 1) await this.#appendEvent(client, order);
+      else if (order.status !== to)
+        throw new Error(`order ${orderId} is ${order.status}, not ${from}`);
+      return order;
+    });
+  }
+
+  async find(id: string): Promise<Order | undefined> {
+    return this.#find(this.#pool, id);
+  }
+
+  async list(filter: {
+    customerId?: string;
+    statuses?: OrderStatus[];
+    limit: number;
+  }): Promise<Order[]> {
+    const { rows } = await this.#pool.query<OrderRow>(
+      `${select}
+        WHERE ($1::uuid IS NULL OR o.customer_id = $1) AND ($2::text[] IS NULL OR o.status = ANY($2))
+        ORDER BY o.placed_at ${filter.statuses ? 'ASC' : 'DESC'} LIMIT $3`,
+      [filter.customerId ?? null, filter.statuses ?? null, filter.limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  /**
+   * Where each waiting order stands. The barista makes drinks in the order they came in, so
+   * an order's position is the number of open orders placed before it, and its estimate is
+   * one recent-pace interval per order up to and including it.
+   */
+  async queueEstimates(): Promise<Map<string, QueueEstimate>> {
+    const { rows } = await this.#pool.query<{ id: string; position: number; pace_seconds: number }>(
+      `WITH pace AS (
+         SELECT COALESCE(avg(EXTRACT(EPOCH FROM ready_at - accepted_at)), $1)::float8 AS seconds
+           FROM (SELECT ready_at, accepted_at FROM orders WHERE ready_at IS NOT NULL AND accepted_at IS NOT NULL
+                  ORDER BY ready_at DESC LIMIT 20) recent)
+       SELECT o.id, (row_number() OVER (ORDER BY o.placed_at, o.id) - 1)::int AS position, pace.seconds AS pace_seconds
+         FROM orders o, pace WHERE o.status IN ('placed', 'accepted')`,
+      [DEFAULT_PACE_SECONDS],
+    );
+    const now = Date.now();
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          position: row.position,
+          estimatedReadyAt: new Date(now + (row.position + 1) * row.pace_seconds * 1000),
+        },
+      ]),
+    );
+  }
+
+  async #find(db: Db, id: string): Promise<Order | undefined> {
+    const { rows } = await db.query<OrderRow>(`${select} WHERE o.id = $1`, [id]);
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  async #appendEvent(client: pg.PoolClient, order: Order): Promise<void> {
+    const eventId = randomUUID();
+    const payload = {
+      eventId,
+      type: `order.${order.status}`,
+      schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
+      occurredAt: order.updatedAt.toISOString(),
+      order: {
+        id: order.id,
+        customerId: order.customerId,
+        status: order.status,
+        statusReason: order.statusReason ?? null,
+        totalCents: order.totalCents,
+        lines: order.lines.map((line) => ({
+          menuItemId: line.menuItemId,
+          quantity: line.quantity,
+          unitPriceCents: line.unitPriceCents,
+        })),
+      },
+    };
+    await client.query(
+      `INSERT INTO outbox (event_id, order_id, type, schema_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        eventId,
+        order.id,
+        payload.type,
+        ORDER_EVENT_SCHEMA_VERSION,
+        JSON.stringify(payload),
+        order.updatedAt,
+      ],
+    );
+    // Wakes the outbox relay at once instead of at its next poll.
+    await client.query("NOTIFY outbox, ''");
+  }
+}

@@ -1,0 +1,56 @@
+/** An order as the order service's domain sees it. */
+export type OrderStatus = 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+
+export type OrderAction = 'accept' | 'decline' | 'markReady' | 'cancel' | 'pickUp';
+
+export interface OrderLine {
+  menuItemId: string;
+  name: string;
+  quantity: number;
+  options: { id: string; name: string; priceDeltaCents: number }[];
+  unitPriceCents: number;
+}
+
+export interface Order {
+  id: string;
+  customerId: string;
+  customerName: string;
+  status: OrderStatus;
+  statusReason: string | undefined;
+  lines: OrderLine[];
+  totalCents: number;
+  placedAt: Date;
+  updatedAt: Date;
+  acceptBy: Date;
+}
+
+/** Where a waiting order stands: orders ahead of it and when it should be ready. */
+export interface QueueEstimate {
+  position: number;
+  estimatedReadyAt: Date;
+}
+
+/** The state each action needs and the state it leads to; nothing else is allowed. */
+export const transitions: Record<OrderAction, { from: OrderStatus; to: OrderStatus }> = {
+  accept: { from: 'placed', to: 'accepted' },
+  decline: { from: 'placed', to: 'cancelled' },
+  cancel: { from: 'placed', to: 'cancelled' },
+  markReady: { from: 'accepted', to: 'ready' },
+  pickUp: { from: 'ready', to: 'completed' },
+};
+
+export const openStatuses: readonly OrderStatus[] = ['placed', 'accepted', 'ready'];
+
+export class InvalidTransitionError extends Error {
+  override name = 'InvalidTransitionError';
+  readonly status: OrderStatus;
+
+  constructor(action: OrderAction, status: OrderStatus) {
+    super(`cannot ${action} an order that is ${status}`);
+    this.status = status;
+  }
+}
+
+export function lineTotal(line: OrderLine): number {
+  return line.unitPriceCents * line.quantity;
+}

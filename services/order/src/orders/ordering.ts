@@ -1,0 +1,102 @@
+import type { MenuCatalog } from '../menu/menu-catalog.ts';
+import type { ActionInput, OrderWorkflowInput } from '../workflows/definitions.ts';
+import {
+  lineTotal,
+  openStatuses,
+  type Order,
+  type OrderAction,
+  type OrderStatus,
+  type QueueEstimate,
+} from './order.ts';
+import type { OrderRepository } from './order-repository.ts';
+import { priceLines, type LineRequest } from './pricing.ts';
+
+/** Where orders' workflows run; Temporal in the service, anything in a test. */
+export interface OrderWorkflows {
+  start(input: OrderWorkflowInput): Promise<void>;
+  /** Applies the action or throws InvalidTransitionError with the order's current status. */
+  act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderStatus>;
+}
+
+export interface PlaceOrder {
+  orderId: string;
+  customerId: string;
+  customerName: string;
+  lines: LineRequest[];
+}
+
+export type OrderView = Order & { queue: QueueEstimate | undefined };
+
+export class OrderNotFoundError extends Error {
+  override name = 'OrderNotFoundError';
+}
+
+/** The use cases of ordering: place, act, read. Prices come from the menu, transitions from the workflow. */
+export class Ordering {
+  readonly #orders: OrderRepository;
+  readonly #menu: MenuCatalog;
+  readonly #workflows: OrderWorkflows;
+  readonly #timeouts: { acceptMs: number; pickupMs: number };
+
+  constructor(
+    orders: OrderRepository,
+    menu: MenuCatalog,
+    workflows: OrderWorkflows,
+    timeouts: { acceptMs: number; pickupMs: number },
+  ) {
+    this.#orders = orders;
+    this.#menu = menu;
+    this.#workflows = workflows;
+    this.#timeouts = timeouts;
+  }
+
+  async place(request: PlaceOrder): Promise<OrderView> {
+    const { items } = await this.#menu.list();
+    const lines = priceLines(request.lines, items);
+    const { order } = await this.#orders.insertPlaced({
+      id: request.orderId,
+      customerId: request.customerId,
+      customerName: request.customerName,
+      lines,
+      totalCents: lines.reduce((sum, line) => sum + lineTotal(line), 0),
+      acceptBy: new Date(Date.now() + this.#timeouts.acceptMs),
+    });
+    // Also on a retry: the order may have been stored by an attempt that failed to start it.
+    await this.#workflows.start({
+      orderId: order.id,
+      customerId: order.customerId,
+      totalCents: order.totalCents,
+      acceptBy: order.acceptBy.getTime(),
+      pickupTimeoutMs: this.#timeouts.pickupMs,
+    });
+    return this.get(order.id);
+  }
+
+  async act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderView> {
+    if (!(await this.#orders.find(orderId)))
+      throw new OrderNotFoundError(`no order has id ${orderId}`);
+    await this.#workflows.act(orderId, action, input);
+    return this.get(orderId);
+  }
+
+  async get(orderId: string): Promise<OrderView> {
+    const order = await this.#orders.find(orderId);
+    if (!order) throw new OrderNotFoundError(`no order has id ${orderId}`);
+    const estimates = openStatuses.includes(order.status)
+      ? await this.#orders.queueEstimates()
+      : new Map<string, QueueEstimate>();
+    return { ...order, queue: estimates.get(order.id) };
+  }
+
+  async list(filter: {
+    customerId?: string;
+    statuses?: OrderStatus[];
+    limit: number;
+  }): Promise<OrderView[]> {
+    const [orders, estimates] = await Promise.all([
+      this.#orders.list(filter),
+      this.#orders.queueEstimates(),
+    ]);
+    return orders.map((order) => ({ ...order, queue: estimates.get(order.id) }));
+  }
+}

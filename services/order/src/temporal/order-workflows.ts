@@ -1,0 +1,56 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { InvalidTransitionError, type OrderAction, type OrderStatus } from '../orders/order.ts';
+import type { OrderWorkflows } from '../orders/ordering.ts';
+import {
+  actionUpdates,
+  INVALID_TRANSITION,
+  type ActionInput,
+  type OrderWorkflowInput,
+} from '../workflows/definitions.ts';
+import type { orderWorkflow } from '../workflows/order-workflow.ts';
+
+export const workflowIdOf = (orderId: string) => `order-${orderId}`;
+
+/** The order workflows as Temporal runs them: one workflow per order, acted on through Updates. */
+export function temporalOrderWorkflows(
+  client: Client,
+  taskQueue: string,
+  currentStatus: (orderId: string) => Promise<OrderStatus | undefined>,
+): OrderWorkflows {
+  return {
+    async start(input: OrderWorkflowInput) {
+      // Starting an order that already has a workflow (a retried PlaceOrder) attaches to it.
+      await client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+        taskQueue,
+        workflowId: workflowIdOf(input.orderId),
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    },
+    async act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderStatus> {
+      try {
+        return await client.workflow
+          .getHandle(workflowIdOf(orderId))
+          .executeUpdate(actionUpdates[action], {
+            args: [input],
+          });
+      } catch (error) {
+        if (
+          error instanceof WorkflowUpdateFailedError &&
+          error.cause instanceof ApplicationFailure &&
+          error.cause.type === INVALID_TRANSITION
+        ) {
+          throw new InvalidTransitionError(action, error.cause.details?.[0] as OrderStatus);
+        }
+        // A finished workflow takes no more actions: answer with the state it ended in.
+        const finished =
+          error instanceof WorkflowNotFoundError ||
+          (error instanceof Error && /already completed/i.test(error.message));
+        const status = finished ? await currentStatus(orderId) : undefined;
+        if (status) throw new InvalidTransitionError(action, status);
+        throw error;
+      }
+    },
+  };
+}
