@@ -8,6 +8,8 @@ import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { checkHealth } from '@everything/grpc';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { stack } from '@everything/test-support';
 import { eventually, ServiceProcess } from '../e2e/support/processes.ts';
 import {
@@ -50,6 +52,8 @@ function clusterMap(ports: Record<string, number>): Map<string, string> {
   return new Map([
     ['postgresql.infra.svc.cluster.local:5432', `127.0.0.1:${stack.pgPort}`],
     ['valkey.infra.svc.cluster.local:6379', `127.0.0.1:${required('VALKEY_PORT')}`],
+    ['kafka.infra.svc.cluster.local:9092', `127.0.0.1:${required('KAFKA_PORT')}`],
+    ['temporal.infra.svc.cluster.local:7233', `127.0.0.1:${required('TEMPORAL_PORT')}`],
     ...Object.entries(ports).map(
       ([name, port]) => [`${name}.staging.svc.cluster.local:50051`, `127.0.0.1:${port}`] as const,
     ),
@@ -92,12 +96,43 @@ function resolve(value: Value): string {
   return secret();
 }
 
+/**
+ * The environment's Temporal namespace, as the Temporal release creates it in the cluster
+ * (values/infra/temporal.yaml); the test stack's dev server starts with only its own.
+ */
+async function ensureTemporalNamespace(namespace: string): Promise<void> {
+  const connection = await Connection.connect({
+    address: `127.0.0.1:${required('TEMPORAL_PORT')}`,
+  });
+  try {
+    await connection.workflowService
+      .registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') })
+      .catch((error: unknown) => {
+        if (!/already exists/i.test(String(error))) throw error;
+      });
+    // Usable once the frontend's namespace cache knows it.
+    await eventually(
+      `Temporal namespace ${namespace}`,
+      () =>
+        connection.workflowService
+          .listWorkflowExecutions({ namespace, pageSize: 1 })
+          .then(() => true)
+          .catch(() => false),
+      30_000,
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
 describe('the rendered staging manifests, run against the test stack', () => {
   const ports: Record<string, number> = {};
   const started: ServiceProcess[] = [];
 
   before(async () => {
     for (const name of ['server', 'order', 'customer']) ports[name] = await freePort();
+    const config = find(objects, 'ConfigMap', 'order').data ?? {};
+    await ensureTemporalNamespace(config.TEMPORAL_NAMESPACE ?? 'staging');
   });
 
   after(async () => {
@@ -158,7 +193,7 @@ describe('the rendered staging manifests, run against the test stack', () => {
       await eventually(
         `${name} SERVING (output: ${service.output.slice(-500)})`,
         async () => (await probe.status(1_000)) === 'SERVING',
-        20_000,
+        30_000,
       );
     });
   }
