@@ -84,6 +84,17 @@ log k8s "helmfile (infra, monitoring) parse and list their releases"
 for file in helmfile-infra.yaml.gotmpl helmfile-monitoring.yaml.gotmpl; do
   quiet helmfile -f "$file" list --skip-charts || fail "helmfile $file list"
 done
+# Their values files cannot be rendered with charts we cannot download: at least each must be
+# one YAML mapping, and every file a helmfile names must exist.
+python3 - helmfile-*.yaml.gotmpl <<'PY' || fail "values files of the helmfiles"
+import glob, re, sys, yaml
+for path in sorted(glob.glob("values/**/*.yaml", recursive=True)):
+    if not isinstance(yaml.safe_load(open(path)), dict):
+        sys.exit(f"{path}: not a YAML mapping")
+for helmfile in sys.argv[1:]:
+    for named in re.findall(r"^\s*-\s+(values/[\w./-]+\.yaml)\s*$", open(helmfile).read(), re.M):
+        open(named).close()
+PY
 
 log k8s "rendered objects against Kubernetes $K8S_VALIDATE_VERSIONS schemas (strict)"
 for version in $K8S_VALIDATE_VERSIONS; do
