@@ -42,7 +42,9 @@ cat >&2 <<INFO
 
   Everything is running.
     Web and REST API   http://127.0.0.1:$SERVER_PORT      (try: curl http://127.0.0.1:$SERVER_PORT/v1/menu)
+    API docs           http://127.0.0.1:$SERVER_PORT/docs   (OpenAPI: /openapi.json)
     Readiness          http://127.0.0.1:$SERVER_PORT/readyz
+    Admin sign-in      $BOOTSTRAP_ADMIN_EMAIL / $BOOTSTRAP_ADMIN_PASSWORD   (set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD to choose)
     order (gRPC)       127.0.0.1:$ORDER_PORT
     customer (gRPC)    127.0.0.1:$CUSTOMER_PORT
     Temporal UI        http://127.0.0.1:$TEMPORAL_UI_PORT   (gRPC 127.0.0.1:$TEMPORAL_PORT, namespace $ENVIRONMENT)

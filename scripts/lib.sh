@@ -86,6 +86,8 @@ load_stack_secrets() {
     ) >"$file"
     chmod 600 "$file"
   fi
+  # Added when a newer checkout needs a secret that an older stack folder lacks.
+  grep -q '^JWT_SECRET=' "$file" || echo "JWT_SECRET=$(random_secret)$(random_secret)" >>"$file"
   set -a; source "$file"; set +a
 }
 

@@ -86,6 +86,9 @@ function serviceEnv(passwords: Record<string, string>) {
       HTTP_PORT: String(ports.server),
       ORDER_SERVICE_ADDRESS: `127.0.0.1:${ports.order}`,
       CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
+      VALKEY_URL: stack.valkeyUrl,
+      VALKEY_KEY_PREFIX: `e2e-${process.pid}:server:`,
+      JWT_SECRET: 'a development secret of at least thirty-two characters',
     },
   };
 }
@@ -213,6 +216,9 @@ describe('configuration is validated at start-up', () => {
     const server = new ServiceProcess('server', {
       ORDER_SERVICE_ADDRESS: 'order.staging.svc.cluster.local',
       CUSTOMER_SERVICE_ADDRESS: '127.0.0.1:1',
+      VALKEY_URL: stack.valkeyUrl,
+      VALKEY_KEY_PREFIX: 'test:server:',
+      JWT_SECRET: 'a development secret of at least thirty-two characters',
     });
     assert.equal(await server.exited, 1);
     assert.match(server.output, /ORDER_SERVICE_ADDRESS: must be host:port/);

@@ -3,51 +3,19 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { menuV1 } from '@everything/contracts';
 import { channelOptions, checkHealth, insecure } from '@everything/grpc';
-import { createLogger } from '@everything/logger';
-import { createApp as createOrderApp, type OrderApp } from '../../order/src/app.ts';
-import { orderTestDeps } from '../../order/src/testing.ts';
-import { createApp } from './app.ts';
+import { serverTestStack } from './testing.ts';
 
-const logger = createLogger('server-test', 'silent');
-let orderDeps: Awaited<ReturnType<typeof orderTestDeps>>;
-let order: OrderApp;
-let orderAddress: string;
-let menu: menuV1.MenuServiceClient;
+let stack: Awaited<ReturnType<typeof serverTestStack>>;
+let app: FastifyInstance;
 
 before(async () => {
-  orderDeps = await orderTestDeps();
-  order = await createOrderApp(orderDeps);
-  orderAddress = `127.0.0.1:${await order.start('127.0.0.1', 0)}`;
-  menu = new menuV1.MenuServiceClient(orderAddress, insecure(), channelOptions);
+  stack = await serverTestStack();
+  app = await stack.build();
 });
-after(async () => {
-  menu.close();
-  await order.close(1_000);
-  await orderDeps.close();
-});
-
-async function server(
-  options: { accepting?: boolean; peers?: string[] } = {},
-): Promise<FastifyInstance> {
-  const peers = (options.peers ?? [orderAddress]).map((address, index) => ({
-    name: index === 0 ? 'order' : `peer-${index}`,
-    probe: checkHealth(address),
-  }));
-  const app = await createApp({
-    logger,
-    menu,
-    peers,
-    upstreamTimeoutMs: 1_000,
-    isAccepting: () => options.accepting ?? true,
-  });
-  app.addHook('onClose', () => peers.forEach((peer) => peer.probe.close()));
-  return app;
-}
+after(() => stack.close());
 
 test('GET /v1/menu answers the menu from the order service', async () => {
-  const app = await server();
   const response = await app.inject({ method: 'GET', url: '/v1/menu' });
-  await app.close();
   assert.equal(response.statusCode, 200);
   const body = response.json<{
     items: { name: string; priceCents: number; available: boolean }[];
@@ -60,10 +28,8 @@ test('GET /v1/menu answers the menu from the order service', async () => {
 });
 
 test('/healthz is 200 and /readyz is 200 while every peer is serving', async () => {
-  const app = await server();
   const health = await app.inject({ method: 'GET', url: '/healthz' });
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
-  await app.close();
   assert.equal(health.statusCode, 200);
   assert.equal(ready.statusCode, 200);
   assert.deepEqual(ready.json(), { status: 'ready', checks: { order: 'SERVING' } });
@@ -72,16 +38,12 @@ test('/healthz is 200 and /readyz is 200 while every peer is serving', async () 
 test('a peer that is down makes /readyz 503 naming it, and /v1/menu a 503 problem', async () => {
   // Port 1 on loopback: nothing listens there.
   const unreachable = new menuV1.MenuServiceClient('127.0.0.1:1', insecure(), channelOptions);
-  const app = await createApp({
-    logger,
+  const down = await stack.build({
     menu: unreachable,
     peers: [{ name: 'order', probe: checkHealth('127.0.0.1:1') }],
-    upstreamTimeoutMs: 1_000,
-    isAccepting: () => true,
   });
-  const ready = await app.inject({ method: 'GET', url: '/readyz' });
-  const menuResponse = await app.inject({ method: 'GET', url: '/v1/menu' });
-  await app.close();
+  const ready = await down.inject({ method: 'GET', url: '/readyz' });
+  const menuResponse = await down.inject({ method: 'GET', url: '/v1/menu' });
   unreachable.close();
 
   assert.equal(ready.statusCode, 503);
@@ -101,17 +63,37 @@ test('a peer that is down makes /readyz 503 naming it, and /v1/menu a 503 proble
 });
 
 test('once shutdown has begun /readyz is 503', async () => {
-  const app = await server({ accepting: false });
-  const ready = await app.inject({ method: 'GET', url: '/readyz' });
-  await app.close();
+  const stopping = await stack.build({ isAccepting: () => false });
+  const ready = await stopping.inject({ method: 'GET', url: '/readyz' });
   assert.equal(ready.statusCode, 503);
   assert.match(ready.json<{ detail: string }>().detail, /shutting down/);
 });
 
 test('an unknown route is a 404 problem', async () => {
-  const app = await server();
   const response = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
-  await app.close();
   assert.equal(response.statusCode, 404);
   assert.equal(response.json<{ type: string }>().type, '/problems/not-found');
+});
+
+test('the OpenAPI 3.1 document describes the public routes, and a docs page serves it', async () => {
+  const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+    openapi: string;
+    paths: Record<string, unknown>;
+  }>();
+  assert.equal(document.openapi, '3.1.0');
+  for (const path of [
+    '/v1/menu',
+    '/v1/auth/register',
+    '/v1/auth/login',
+    '/v1/auth/refresh',
+    '/v1/orders',
+    '/v1/orders/{id}',
+    '/v1/orders/{id}/accept',
+    '/v1/customers/me',
+    '/v1/customers/{id}/role',
+  ]) {
+    assert.ok(path in document.paths, `${path} is documented`);
+  }
+  const docs = await app.inject({ method: 'GET', url: '/docs' });
+  assert.ok([200, 302].includes(docs.statusCode));
 });

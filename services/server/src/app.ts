@@ -1,14 +1,27 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { menuV1 } from '@everything/contracts';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { customerV1, menuV1, orderV1 } from '@everything/contracts';
 import type { Logger } from '@everything/logger';
+import type { Valkey } from '@everything/valkey';
+import { registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { registerProblemHandlers } from './problem.ts';
+import { authRoutes } from './routes/auth.ts';
+import { customerRoutes } from './routes/customers.ts';
 import { healthRoutes, type Peer } from './routes/health.ts';
 import { menuRoutes } from './routes/menu.ts';
+import { orderRoutes } from './routes/orders.ts';
 
 export interface ServerDeps {
   logger: Logger;
   menu: menuV1.MenuServiceClient;
+  orders: orderV1.OrderServiceClient;
+  customers: customerV1.CustomerServiceClient;
+  valkey: Valkey;
   peers: Peer[];
+  tokens: TokenSettings;
+  rateLimits: { perMinute: number; authPerMinute: number };
   upstreamTimeoutMs: number;
   /** False once shutdown has begun. */
   isAccepting: () => boolean;
@@ -21,10 +34,64 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
     return503OnClosing: true,
+    // Behind the cluster's ingress, the client's address is in X-Forwarded-For.
+    trustProxy: true,
   });
   registerProblemHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Everything',
+        version: '1.0.0',
+        description:
+          'Coffee ordering: menu, orders, the barista queue, customers. Errors are RFC 9457 problem details.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerTokens(app, deps.tokens);
+  await app.register(rateLimit, {
+    max: deps.rateLimits.perMinute,
+    timeWindow: '1 minute',
+    redis: deps.valkey,
+    nameSpace: 'rate-limit:',
+    // Per signed-in user when the token is valid, per IP address otherwise.
+    keyGenerator: async (request) => {
+      try {
+        return `user:${(await request.jwtVerify<{ sub: string }>()).sub}`;
+      } catch {
+        return `ip:${request.ip}`;
+      }
+    },
+    // Fails open: an unreachable Valkey must not take ordering down with it.
+    skipOnError: true,
+    // Long-lived streams and probes are not requests to limit.
+    allowList: (request) => /^\/(healthz|readyz)$|\/events$/.test(request.url.split('?')[0] ?? ''),
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
   healthRoutes(app, deps.peers, deps.isAccepting, Math.min(deps.upstreamTimeoutMs, 1_000));
   menuRoutes(app, deps.menu, deps.upstreamTimeoutMs);
+  authRoutes(app, deps.customers, {
+    timeoutMs: deps.upstreamTimeoutMs,
+    rateLimitPerMinute: deps.rateLimits.authPerMinute,
+  });
+  // Routes that need a signed-in caller share one encapsulated scope and its hook.
+  await app.register((scope) => {
+    scope.addHook('onRequest', signedIn);
+    orderRoutes(scope, {
+      orders: deps.orders,
+      valkey: deps.valkey,
+      timeoutMs: deps.upstreamTimeoutMs,
+    });
+    customerRoutes(scope, deps.customers, deps.upstreamTimeoutMs);
+    return Promise.resolve();
+  });
   await app.ready();
   return app;
 }

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { env } from '@everything/config';
+import { valkeyEnv } from '@everything/valkey';
 
 export const serverConfigShape = {
   HTTP_HOST: env.string().default('0.0.0.0'),
@@ -10,4 +12,16 @@ export const serverConfigShape = {
   CUSTOMER_SERVICE_ADDRESS: env.address(),
   /** Deadline of every call to a peer service: a slow peer answers 503, it never hangs a request. */
   UPSTREAM_TIMEOUT_MS: env.int(100, 30_000).default(2_000),
+  /** HMAC key for the access and refresh tokens (HS256); at least 32 characters. */
+  JWT_SECRET: env.string().min(32, 'must have at least 32 characters'),
+  ACCESS_TOKEN_TTL_SECONDS: env.int(60, 86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: env.int(300, 90 * 86_400).default(14 * 86_400),
+  /** The first admin, created or promoted at start-up when both are set. */
+  BOOTSTRAP_ADMIN_EMAIL: z.email('must be an email address').optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8, 'must have at least 8 characters').optional(),
+  /** Requests a signed-in user, or an anonymous IP address, may make per minute. */
+  RATE_LIMIT_PER_MINUTE: env.int(1, 100_000).default(300),
+  /** Sign-in and sign-up attempts per IP address per minute. */
+  AUTH_RATE_LIMIT_PER_MINUTE: env.int(1, 10_000).default(20),
+  ...valkeyEnv,
 };

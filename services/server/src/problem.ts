@@ -34,6 +34,16 @@ export const problems = {
       headers: { 'retry-after': '5' },
     }),
   notFound: (detail: string) => new Problem(404, 'not-found', 'Not found', detail),
+  validation: (errors: { field: string; message: string }[]) =>
+    new Problem(
+      400,
+      'validation-failed',
+      'Invalid request',
+      errors.map((error) => `${error.field}: ${error.message}`).join('; '),
+      {
+        extensions: { errors },
+      },
+    ),
 };
 
 function send(reply: FastifyReply, instance: string, problem: Problem): FastifyReply {
@@ -51,37 +61,41 @@ function send(reply: FastifyReply, instance: string, problem: Problem): FastifyR
     });
 }
 
+/** JSON-pointer paths as clients write them: /items/0/quantity → items[0].quantity. */
+function fieldName(context: string | undefined, path: string, missing?: unknown): string {
+  const segments = [...path.split('/').slice(1), ...(typeof missing === 'string' ? [missing] : [])];
+  const field = segments.reduce(
+    (name, segment) =>
+      /^\d+$/.test(segment) ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment,
+    '',
+  );
+  return field || (context ?? 'body');
+}
+
 /** Every error leaves the server as problem+json; unexpected ones without their internals. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
     if (error instanceof Problem) return send(reply, request.url, error);
     if ('validation' in error && error.validation) {
       const errors = error.validation.map((issue) => ({
-        field: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`,
+        field: fieldName(error.validationContext, issue.instancePath, issue.params.missingProperty),
         message: issue.message ?? 'is invalid',
       }));
+      return send(reply, request.url, problems.validation(errors));
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 429)
       return send(
         reply,
         request.url,
-        new Problem(
-          400,
-          'validation-failed',
-          'Invalid request',
-          'The request has invalid fields.',
-          {
-            extensions: { errors },
-          },
-        ),
+        new Problem(429, 'rate-limited', 'Too many requests', error.message),
       );
-    }
-    const status = error.statusCode ?? 500;
-    if (status < 500) {
+    if (status < 500)
       return send(
         reply,
         request.url,
         new Problem(status, 'bad-request', 'Bad request', error.message),
       );
-    }
     request.log.error({ err: error }, 'unhandled error');
     return send(
       reply,

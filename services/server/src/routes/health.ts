@@ -20,7 +20,7 @@ export function healthRoutes(
   timeoutMs: number,
 ) {
   // Probes arrive every few seconds: their request logs would drown the ones that matter.
-  const quiet = { logLevel: 'warn' } as const;
+  const quiet = { logLevel: 'warn', schema: { hide: true } } as const;
 
   app.get('/healthz', quiet, () => Promise.resolve({ status: 'ok' }));
 

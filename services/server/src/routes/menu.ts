@@ -41,11 +41,7 @@ export function menuRoutes(
   app
     .withTypeProvider<TypeBoxTypeProvider>()
     .get('/v1/menu', { schema: { response: { 200: Menu } } }, async () => {
-      const { items } = await callPeer<menuV1.ListMenuItemsResponse>(
-        'order',
-        (metadata, options, done) => menu.listMenuItems({}, metadata, options, done),
-        timeoutMs,
-      );
+      const { items } = await callPeer('order', menu, 'listMenuItems', {}, timeoutMs);
       return { items };
     });
 }

@@ -1,32 +1,46 @@
-import * as grpc from '@grpc/grpc-js';
-import { deadlineIn, isServiceError, Status } from '@everything/grpc';
+import type * as grpc from '@grpc/grpc-js';
+import {
+  callUnary,
+  isServiceError,
+  Status,
+  type UnaryMethodName,
+  type UnaryRequest,
+  type UnaryResponse,
+} from '@everything/grpc';
 import { Problem, problems } from '../problem.ts';
 
-type UnaryInvocation<Response> = (
-  metadata: grpc.Metadata,
-  options: Partial<grpc.CallOptions>,
-  callback: (error: grpc.ServiceError | null, response: Response) => void,
-) => grpc.ClientUnaryCall;
+/** How a route turns a peer's refusal into its own problem; undefined falls back to the defaults. */
+export type Refusal = (error: grpc.ServiceError) => Problem | undefined;
 
 /**
  * Calls a peer's unary method with a deadline and turns its failure into the problem the
  * HTTP client should see: a peer that is down, overloaded or too slow is a 503, never a hang.
  */
-export function callPeer<Response>(
+export async function callPeer<Client extends grpc.Client, Name extends UnaryMethodName<Client>>(
   peer: string,
-  invoke: UnaryInvocation<Response>,
+  client: Client,
+  method: Name,
+  request: UnaryRequest<Client, Name>,
   timeoutMs: number,
-): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    invoke(new grpc.Metadata(), deadlineIn(timeoutMs), (error, response) => {
-      if (error) reject(toProblem(peer, error));
-      else resolve(response);
-    });
-  });
+  refusal?: Refusal,
+): Promise<UnaryResponse<Client, Name>> {
+  try {
+    return await callUnary(client, method, request, timeoutMs);
+  } catch (error) {
+    if (!isServiceError(error)) throw error;
+    throw refusal?.(error) ?? toProblem(peer, error);
+  }
 }
 
-function toProblem(peer: string, error: unknown): Problem {
-  if (!isServiceError(error)) return new Problem(500, 'internal', 'Internal error');
+/** "field: message" details, as every service writes them for INVALID_ARGUMENT. */
+export function fieldError(details: string): { field: string; message: string } {
+  const match = /^([\w.[\]]+): (.*)$/s.exec(details);
+  return match
+    ? { field: match[1] ?? '', message: match[2] ?? details }
+    : { field: 'body', message: details };
+}
+
+function toProblem(peer: string, error: grpc.ServiceError): Problem {
   switch (error.code) {
     case Status.UNAVAILABLE:
     case Status.DEADLINE_EXCEEDED:
@@ -36,7 +50,7 @@ function toProblem(peer: string, error: unknown): Problem {
     case Status.NOT_FOUND:
       return problems.notFound(error.details);
     case Status.INVALID_ARGUMENT:
-      return new Problem(400, 'bad-request', 'Bad request', error.details);
+      return problems.validation([fieldError(error.details)]);
     case Status.FAILED_PRECONDITION:
     case Status.ABORTED:
     case Status.ALREADY_EXISTS:

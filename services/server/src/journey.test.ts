@@ -1,0 +1,375 @@
+// The order journey through the public REST API, against real services and servers.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { callUnary } from '@everything/grpc';
+import { eventually } from '@everything/test-support';
+import { serverTestStack } from './testing.ts';
+
+interface MenuItem {
+  id: string;
+  name: string;
+  available: boolean;
+  optionGroups: { name: string; options: { id: string; name: string }[] }[];
+}
+interface Order {
+  id: string;
+  status: string;
+  statusReason?: string;
+  totalCents: number;
+  queuePosition?: number;
+  estimatedReadyAt?: string;
+  items: { name: string; quantity: number; unitPriceCents: number }[];
+}
+
+describe('the order journey through the REST API', () => {
+  let stack: Awaited<ReturnType<typeof serverTestStack>>;
+  let app: FastifyInstance;
+  let menu: MenuItem[];
+  let barista: string;
+
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the body it expects
+  const call = async <Body = unknown>(options: InjectOptions & { token?: string }) => {
+    const { token, ...rest } = options;
+    const response = await app.inject({
+      ...rest,
+      headers: { ...rest.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    return { status: response.statusCode, headers: response.headers, body: response.json<Body>() };
+  };
+  const register = async (name = 'Ada') => {
+    const response = await call<{ accessToken: string; refreshToken: string }>({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: {
+        email: `${name.toLowerCase()}-${randomUUID()}@example.com`,
+        password: 'correct horse',
+        displayName: name,
+      },
+    });
+    assert.equal(response.status, 201);
+    return response.body;
+  };
+  const item = (name: string) => {
+    const found = menu.find((entry) => entry.name === name);
+    assert.ok(found);
+    return found;
+  };
+  const placeLatte = (token: string, key: string = randomUUID(), quantity = 1) =>
+    call<Order>({
+      method: 'POST',
+      url: '/v1/orders',
+      token,
+      headers: { 'idempotency-key': key },
+      payload: { items: [{ menuItemId: item('Caffè latte').id, quantity }] },
+    });
+
+  before(async () => {
+    stack = await serverTestStack();
+    app = await stack.build();
+    menu = (await call<{ items: MenuItem[] }>({ method: 'GET', url: '/v1/menu' })).body.items;
+    // The bootstrap admin makes a barista, as an operator would.
+    const adminEmail = `admin-${randomUUID()}@example.com`;
+    await callUnary(
+      stack.orderDeps.customers,
+      'ensureAdmin',
+      { email: adminEmail, password: 'admin password' },
+      5_000,
+    );
+    const admin = await call<{ accessToken: string }>({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: adminEmail, password: 'admin password' },
+    });
+    const baristaAccount = await register('Bea');
+    const me = await call<{ id: string }>({
+      method: 'GET',
+      url: '/v1/customers/me',
+      token: baristaAccount.accessToken,
+    });
+    const promoted = await call({
+      method: 'PUT',
+      url: `/v1/customers/${me.body.id}/role`,
+      token: admin.body.accessToken,
+      payload: { role: 'barista' },
+    });
+    assert.equal(promoted.status, 200);
+    const refreshed = await call<{ accessToken: string }>({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      payload: { refreshToken: baristaAccount.refreshToken },
+    });
+    barista = refreshed.body.accessToken;
+  });
+  after(() => stack.close());
+
+  test('register, order, accept, ready, pick up: the tab and the history follow', async () => {
+    const ada = await register();
+    const placed = await placeLatte(ada.accessToken, randomUUID(), 2);
+    assert.equal(placed.status, 201);
+    assert.equal(placed.headers.location, `/v1/orders/${placed.body.id}`);
+    assert.equal(placed.body.status, 'placed');
+    assert.equal(placed.body.totalCents, 800);
+    assert.equal(typeof placed.body.queuePosition, 'number');
+    assert.ok(placed.body.estimatedReadyAt);
+
+    const queue = await call<{ orders: Order[] }>({
+      method: 'GET',
+      url: '/v1/orders?status=placed,accepted',
+      token: barista,
+    });
+    assert.ok(queue.body.orders.some((order) => order.id === placed.body.id));
+
+    for (const [action, token, status] of [
+      ['accept', barista, 'accepted'],
+      ['ready', barista, 'ready'],
+      ['pickup', ada.accessToken, 'completed'],
+    ] as const) {
+      const response = await call<Order>({
+        method: 'POST',
+        url: `/v1/orders/${placed.body.id}/${action}`,
+        token,
+      });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.equal(response.body.status, status);
+    }
+    const me = await call<{ tabBalanceCents: number }>({
+      method: 'GET',
+      url: '/v1/customers/me',
+      token: ada.accessToken,
+    });
+    assert.equal(me.body.tabBalanceCents, 800);
+    const history = await call<{ orders: Order[] }>({
+      method: 'GET',
+      url: '/v1/orders',
+      token: ada.accessToken,
+    });
+    assert.deepEqual(
+      history.body.orders.map((order) => [order.id, order.status]),
+      [[placed.body.id, 'completed']],
+    );
+  });
+
+  test('cancelling before acceptance refunds the tab; acting in the wrong state is a 409 with the current state', async () => {
+    const ada = await register();
+    const placed = await placeLatte(ada.accessToken);
+    await eventually(
+      'the tab is charged',
+      async () =>
+        (
+          await call<{ tabBalanceCents: number }>({
+            method: 'GET',
+            url: '/v1/customers/me',
+            token: ada.accessToken,
+          })
+        ).body.tabBalanceCents === 400,
+    );
+    const early = await call<{ type: string; currentStatus: string }>({
+      method: 'POST',
+      url: `/v1/orders/${placed.body.id}/ready`,
+      token: barista,
+    });
+    assert.equal(early.status, 409);
+    assert.deepEqual(
+      [early.body.type, early.body.currentStatus],
+      ['/problems/invalid-transition', 'placed'],
+    );
+
+    const cancelled = await call<Order>({
+      method: 'POST',
+      url: `/v1/orders/${placed.body.id}/cancel`,
+      token: ada.accessToken,
+      payload: { reason: 'running late' },
+    });
+    assert.equal(cancelled.body.status, 'cancelled');
+    assert.equal(cancelled.body.statusReason, 'running late');
+    await eventually(
+      'the tab is refunded',
+      async () =>
+        (
+          await call<{ tabBalanceCents: number }>({
+            method: 'GET',
+            url: '/v1/customers/me',
+            token: ada.accessToken,
+          })
+        ).body.tabBalanceCents === 0,
+    );
+    const again = await call<{ currentStatus: string }>({
+      method: 'POST',
+      url: `/v1/orders/${placed.body.id}/accept`,
+      token: barista,
+    });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.currentStatus, 'cancelled');
+  });
+
+  test('20 concurrent requests with one Idempotency-Key create one order', async () => {
+    const ada = await register();
+    const key = randomUUID();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => placeLatte(ada.accessToken, key)),
+    );
+    assert.ok(
+      responses.every((response) => response.status === 201),
+      JSON.stringify(responses.map((response) => response.status)),
+    );
+    assert.equal(new Set(responses.map((response) => response.body.id)).size, 1);
+    const history = await call<{ orders: Order[] }>({
+      method: 'GET',
+      url: '/v1/orders',
+      token: ada.accessToken,
+    });
+    assert.equal(history.body.orders.length, 1);
+  });
+
+  test('the same Idempotency-Key with another body is a 422; no key is a 400', async () => {
+    const ada = await register();
+    const key = randomUUID();
+    assert.equal((await placeLatte(ada.accessToken, key, 1)).status, 201);
+    const reused = await placeLatte(ada.accessToken, key, 2);
+    assert.equal(reused.status, 422);
+    assert.equal(
+      (reused.body as unknown as { type: string }).type,
+      '/problems/idempotency-key-reused',
+    );
+    const missing = await call<{ type: string }>({
+      method: 'POST',
+      url: '/v1/orders',
+      token: ada.accessToken,
+      payload: { items: [{ menuItemId: item('Espresso').id, quantity: 1 }] },
+    });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.type, '/problems/idempotency-key-required');
+  });
+
+  test('no token is 401, a customer acting as barista is 403, someone else’s order is 404', async () => {
+    const ada = await register();
+    const eve = await register('Eve');
+    const placed = await placeLatte(ada.accessToken);
+    assert.equal((await call({ method: 'GET', url: '/v1/customers/me' })).status, 401);
+    assert.equal(
+      (await call({ method: 'POST', url: '/v1/orders', payload: { items: [] } })).status,
+      401,
+    );
+    const forbidden = await call<{ type: string }>({
+      method: 'POST',
+      url: `/v1/orders/${placed.body.id}/accept`,
+      token: ada.accessToken,
+    });
+    assert.equal(forbidden.status, 403);
+    assert.equal(forbidden.body.type, '/problems/forbidden');
+    assert.equal(
+      (await call({ method: 'GET', url: `/v1/orders/${placed.body.id}`, token: eve.accessToken }))
+        .status,
+      404,
+    );
+    assert.equal(
+      (
+        await call({
+          method: 'POST',
+          url: `/v1/orders/${placed.body.id}/cancel`,
+          token: eve.accessToken,
+        })
+      ).status,
+      404,
+    );
+    assert.equal(
+      (await call({ method: 'GET', url: '/v1/orders?status=placed', token: ada.accessToken }))
+        .status,
+      403,
+    );
+    assert.equal(
+      (
+        await call({
+          method: 'PUT',
+          url: `/v1/customers/${randomUUID()}/role`,
+          token: barista,
+          payload: { role: 'admin' },
+        })
+      ).status,
+      403,
+    );
+  });
+
+  test('a malformed body is a 400 naming every bad field', async () => {
+    const ada = await register();
+    const response = await call<{ type: string; errors: { field: string }[] }>({
+      method: 'POST',
+      url: '/v1/orders',
+      token: ada.accessToken,
+      headers: { 'idempotency-key': randomUUID() },
+      payload: { items: [{ menuItemId: 'not-a-uuid', quantity: 0 }] },
+    });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.type, '/problems/validation-failed');
+    const fields = response.body.errors.map((error) => error.field);
+    assert.ok(
+      fields.includes('items[0].menuItemId') || fields.includes('items[0].quantity'),
+      JSON.stringify(fields),
+    );
+    const register400 = await call<{ errors: { field: string }[] }>({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email: 'x@example.com' },
+    });
+    assert.equal(register400.status, 400);
+    assert.ok(
+      register400.body.errors.some((error) => error.field === 'password'),
+      JSON.stringify(register400.body),
+    );
+  });
+
+  test('an unavailable item is a 422 naming it', async () => {
+    const ada = await register();
+    await stack.orderDeps.pool.query(
+      "UPDATE menu_items SET available = false WHERE slug = 'mocha'",
+    );
+    await stack.order.catalog.invalidate();
+    const response = await call<{ type: string; detail: string }>({
+      method: 'POST',
+      url: '/v1/orders',
+      token: ada.accessToken,
+      headers: { 'idempotency-key': randomUUID() },
+      payload: { items: [{ menuItemId: item('Mocha').id, quantity: 1 }] },
+    });
+    assert.equal(response.status, 422);
+    assert.equal(response.body.type, '/problems/item-unavailable');
+    assert.match(response.body.detail, /Mocha is unavailable/);
+  });
+
+  test('signing in with a wrong password is a 401 problem; the refresh token is not an access token', async () => {
+    const ada = await register();
+    const wrong = await call<{ type: string }>({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: 'nobody@example.com', password: 'wrong password' },
+    });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.type, '/problems/invalid-credentials');
+    assert.equal(
+      (await call({ method: 'GET', url: '/v1/customers/me', token: ada.refreshToken })).status,
+      401,
+    );
+  });
+
+  test('rate limits answer 429 with Retry-After', async () => {
+    const limited = await stack.build({ rateLimits: { perMinute: 10_000, authPerMinute: 2 } });
+    const attempt = () =>
+      limited.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        remoteAddress: '198.51.100.7',
+        payload: { email: 'a@example.com', password: 'wrong password' },
+      });
+    const statuses = [];
+    for (let index = 0; index < 3; index += 1) statuses.push(await attempt());
+    assert.deepEqual(
+      statuses.map((response) => response.statusCode),
+      [401, 401, 429],
+    );
+    const last = statuses[2];
+    assert.ok(last?.headers['retry-after']);
+    assert.equal(last.headers['content-type'], 'application/problem+json; charset=utf-8');
+  });
+});

@@ -1,0 +1,269 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { orderV1 } from '@everything/contracts';
+import { Status } from '@everything/grpc';
+import type { Valkey } from '@everything/valkey';
+import { hasRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
+import { reserveIdempotencyKey } from '../idempotency.ts';
+import { Problem, problems } from '../problem.ts';
+import { Order, Problem as ProblemSchema, Uuid } from '../schemas.ts';
+import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
+import { orderJson, orderStatusOf } from '../upstream/convert.ts';
+
+const OrderRequest = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      menuItemId: Uuid,
+      quantity: Type.Integer({ minimum: 1, maximum: 20 }),
+      options: Type.Optional(
+        Type.Array(Type.String(), {
+          maxItems: 20,
+          description: 'Option ids; groups left out take their default.',
+        }),
+      ),
+    }),
+    { minItems: 1, maxItems: 20 },
+  ),
+});
+
+const errors = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  422: ProblemSchema,
+  429: ProblemSchema,
+  503: ProblemSchema,
+};
+
+/** The order service's refusals as the API promises them: wrong state 409 with the current state, unavailable 422. */
+const orderRefusal: Refusal = (error) => {
+  if (error.code === Status.FAILED_PRECONDITION) {
+    const current = /^(placed|accepted|ready|completed|cancelled|expired): (.*)$/s.exec(
+      error.details,
+    );
+    if (current) {
+      return new Problem(409, 'invalid-transition', 'Not possible in this state', current[2], {
+        extensions: { currentStatus: current[1] },
+      });
+    }
+    return new Problem(422, 'item-unavailable', 'Item unavailable', error.details, {
+      extensions: { errors: [fieldError(error.details)] },
+    });
+  }
+  return undefined;
+};
+
+type ActionName = 'acceptOrder' | 'declineOrder' | 'markOrderReady' | 'cancelOrder' | 'pickUpOrder';
+
+/** Who may take each action: the barista works the queue; the customer may cancel and pick up their own. */
+const actions: {
+  path: string;
+  method: ActionName;
+  summary: string;
+  least: Role;
+  owner: boolean;
+}[] = [
+  {
+    path: 'accept',
+    method: 'acceptOrder',
+    summary: 'Accept a placed order (barista)',
+    least: 'barista',
+    owner: false,
+  },
+  {
+    path: 'decline',
+    method: 'declineOrder',
+    summary: 'Decline a placed order; the tab is refunded (barista)',
+    least: 'barista',
+    owner: false,
+  },
+  {
+    path: 'ready',
+    method: 'markOrderReady',
+    summary: 'Mark an accepted order ready; the customer is told (barista)',
+    least: 'barista',
+    owner: false,
+  },
+  {
+    path: 'cancel',
+    method: 'cancelOrder',
+    summary: 'Cancel your order until it is accepted; the tab is refunded',
+    least: 'admin',
+    owner: true,
+  },
+  {
+    path: 'pickup',
+    method: 'pickUpOrder',
+    summary: 'Pick up a ready order (its customer or a barista)',
+    least: 'barista',
+    owner: true,
+  },
+];
+
+export function orderRoutes(
+  app: FastifyInstance,
+  deps: { orders: orderV1.OrderServiceClient; valkey: Valkey; timeoutMs: number },
+) {
+  const { orders, valkey, timeoutMs } = deps;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const IdParams = Type.Object({ id: Uuid });
+
+  const fetchOrder = async (id: string) =>
+    (await callPeer('order', orders, 'getOrder', { orderId: id }, timeoutMs)).order;
+  /** The order if the caller may see it; 404 otherwise, so ids of others' orders are not confirmed. */
+  const visibleOrder = async (principal: Principal, id: string) => {
+    const order = await fetchOrder(id);
+    if (!order || (order.customerId !== principal.sub && !hasRole(principal, 'barista')))
+      throw problems.notFound(`no order has id ${id}`);
+    return order;
+  };
+
+  typed.post(
+    '/v1/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order (requires an Idempotency-Key header)',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: OrderRequest,
+        response: { 201: Order, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const orderId = await reserveIdempotencyKey(
+        valkey,
+        { principal: principal.sub, key: request.headers['idempotency-key'] },
+        request.body,
+      );
+      const { order } = await callPeer(
+        'order',
+        orders,
+        'placeOrder',
+        {
+          orderId,
+          customerId: principal.sub,
+          customerName: principal.name,
+          lines: request.body.items.map((item) => ({
+            menuItemId: item.menuItemId,
+            quantity: item.quantity,
+            optionIds: item.options ?? [],
+          })),
+        },
+        timeoutMs,
+        orderRefusal,
+      );
+      return reply.code(201).header('location', `/v1/orders/${orderId}`).send(orderJson(order));
+    },
+  );
+
+  typed.get(
+    '/v1/orders/:id',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'One order (its customer, a barista or an admin)',
+        params: IdParams,
+        response: { 200: Order, ...errors },
+      },
+    },
+    async (request) => orderJson(await visibleOrder(principalOf(request), request.params.id)),
+  );
+
+  typed.get(
+    '/v1/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Your order history; baristas see the live queue with ?status=placed,accepted',
+        querystring: Type.Object({
+          status: Type.Optional(
+            Type.String({ description: 'Comma-separated statuses (baristas and admins).' }),
+          ),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+        }),
+        response: { 200: Type.Object({ orders: Type.Array(Order) }), ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const statuses = (request.query.status ?? '').split(',').filter(Boolean);
+      const wire = statuses.map((name) => {
+        const status = orderStatusOf(name);
+        if (status === undefined)
+          throw problems.validation([{ field: 'status', message: `unknown status ${name}` }]);
+        return status;
+      });
+      if (wire.length > 0 && !hasRole(principal, 'barista')) {
+        throw new Problem(
+          403,
+          'forbidden',
+          'Forbidden',
+          'Filtering the queue by status needs the barista role.',
+        );
+      }
+      const { orders: found } = await callPeer(
+        'order',
+        orders,
+        'listOrders',
+        {
+          customerId: wire.length > 0 ? '' : principal.sub,
+          statuses: wire,
+          limit: request.query.limit ?? 50,
+        },
+        timeoutMs,
+      );
+      return { orders: found.map(orderJson) };
+    },
+  );
+
+  for (const action of actions) {
+    typed.post(
+      `/v1/orders/:id/${action.path}`,
+      {
+        schema: {
+          tags: ['orders'],
+          summary: action.summary,
+          params: IdParams,
+          body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) }),
+          response: { 200: Order, ...errors },
+        },
+        // The body is optional: an action without one carries no reason.
+        preValidation: (request, _reply, done) => {
+          // Fastify leaves the body undefined when none was sent, whatever the schema's type says.
+          (request as { body: unknown }).body ??= {};
+          done();
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        if (!hasRole(principal, action.least)) {
+          const order = action.owner ? await visibleOrder(principal, request.params.id) : undefined;
+          if (order?.customerId !== principal.sub) {
+            throw new Problem(
+              403,
+              'forbidden',
+              'Forbidden',
+              `Only ${action.owner ? 'its customer or ' : ''}a ${action.least} may ${action.path} an order.`,
+            );
+          }
+        }
+        const { order } = await callPeer(
+          'order',
+          orders,
+          action.method,
+          {
+            orderId: request.params.id,
+            actorId: principal.sub,
+            reason: request.body.reason ?? '',
+          },
+          timeoutMs,
+          orderRefusal,
+        );
+        return orderJson(order);
+      },
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import { Type } from '@fastify/type-provider-typebox';
+
+export const Uuid = Type.String({ format: 'uuid' });
+
+export const OrderStatus = Type.Union([
+  Type.Literal('placed'),
+  Type.Literal('accepted'),
+  Type.Literal('ready'),
+  Type.Literal('completed'),
+  Type.Literal('cancelled'),
+  Type.Literal('expired'),
+]);
+
+export const Order = Type.Object({
+  id: Uuid,
+  status: OrderStatus,
+  statusReason: Type.Optional(Type.String()),
+  customerId: Uuid,
+  customerName: Type.String(),
+  items: Type.Array(
+    Type.Object({
+      menuItemId: Uuid,
+      name: Type.String(),
+      quantity: Type.Integer(),
+      options: Type.Array(
+        Type.Object({ id: Type.String(), name: Type.String(), priceDeltaCents: Type.Integer() }),
+      ),
+      unitPriceCents: Type.Integer(),
+      lineTotalCents: Type.Integer(),
+    }),
+  ),
+  totalCents: Type.Integer({ minimum: 0 }),
+  placedAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  queuePosition: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Open orders ahead of this one (0 = next).' }),
+  ),
+  estimatedReadyAt: Type.Optional(Type.String({ format: 'date-time' })),
+  acceptBy: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'When a waiting order is cancelled if nobody accepts it.',
+    }),
+  ),
+});
+
+export const Role = Type.Union([
+  Type.Literal('customer'),
+  Type.Literal('barista'),
+  Type.Literal('admin'),
+]);
+
+export const Customer = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  displayName: Type.String(),
+  role: Role,
+  tabBalanceCents: Type.Integer(),
+  loyaltyPoints: Type.Integer(),
+  stats: Type.Object({
+    ordersCompleted: Type.Integer(),
+    totalSpentCents: Type.Integer(),
+    favoriteMenuItemId: Type.Optional(Uuid),
+    lastOrderAt: Type.Optional(Type.String({ format: 'date-time' })),
+  }),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const Tokens = Type.Object({
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires.' }),
+});
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ field: Type.String(), message: Type.String() })),
+    ),
+    currentStatus: Type.Optional(OrderStatus),
+  },
+  { description: 'RFC 9457 problem details (application/problem+json).' },
+);
