@@ -45,6 +45,9 @@ async function freePort(): Promise<number> {
 const secrets: Record<string, () => string> = {
   'order-db-credentials/password': () => required('ORDER_DB_PASSWORD'),
   'customer-db-credentials/password': () => required('CUSTOMER_DB_PASSWORD'),
+  'jwt-signing-key/key': () => 'k8s-run-test-signing-key-of-at-least-32-characters',
+  'bootstrap-admin/email': () => 'admin@k8s-run-test.example',
+  'bootstrap-admin/password': () => 'k8s-run-test-admin-password',
 };
 
 /** Where each in-cluster address lives on the test stack; anything unmapped fails the test. */
