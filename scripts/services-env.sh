@@ -12,6 +12,7 @@ order_env=(
 customer_env=(
   GRPC_HOST=127.0.0.1 GRPC_PORT="$CUSTOMER_PORT" LOG_LEVEL="${LOG_LEVEL:-debug}"
   DB_HOST=127.0.0.1 DB_PORT="$PG_PORT" DB_NAME=customer_db DB_USER=customer_service DB_PASSWORD="$CUSTOMER_DB_PASSWORD"
+  KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" ORDER_EVENTS_TOPIC="$ENVIRONMENT.orders.v1" ORDER_EVENTS_DLQ_TOPIC="$ENVIRONMENT.orders.v1.dlq"
 )
 # The first admin: from the environment when set, else development defaults that `make dev` prints.
 : "${BOOTSTRAP_ADMIN_EMAIL:=admin@everything.local}"

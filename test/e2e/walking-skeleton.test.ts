@@ -80,7 +80,14 @@ function serviceEnv(passwords: Record<string, string>) {
       KAFKA_BROKERS: stack.kafkaBroker,
       ORDER_EVENTS_TOPIC: `e2e-${process.pid}.orders.v1`,
     },
-    customer: { ...db('customer'), GRPC_HOST: '127.0.0.1', GRPC_PORT: String(ports.customer) },
+    customer: {
+      ...db('customer'),
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(ports.customer),
+      KAFKA_BROKERS: stack.kafkaBroker,
+      ORDER_EVENTS_TOPIC: `e2e-${process.pid}.orders.v1`,
+      ORDER_EVENTS_DLQ_TOPIC: `e2e-${process.pid}.orders.v1.dlq`,
+    },
     server: {
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(ports.server),

@@ -27,7 +27,7 @@ before(async () => {
   );
   pool = createPool(database.config, 'customer-test', logger);
   app = await createApp({ pool, logger, tabLimitCents: 1_000 });
-  address = `127.0.0.1:${await app.listen('127.0.0.1', 0)}`;
+  address = `127.0.0.1:${await app.start('127.0.0.1', 0)}`;
   client = new customerV1.CustomerServiceClient(address, grpc.credentials.createInsecure());
 });
 after(async () => {

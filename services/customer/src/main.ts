@@ -14,9 +14,21 @@ runMain('customer', async () => {
   const pool = createPool(config, 'customer', logger);
   lifecycle.onStop('postgres pool', () => pool.end());
 
-  const app = await createApp({ pool, logger, tabLimitCents: config.TAB_LIMIT_CENTS });
-  const port = await app.listen(config.GRPC_HOST, config.GRPC_PORT);
-  lifecycle.onStop('grpc server', () => app.close(config.SHUTDOWN_TIMEOUT_MS * 0.7));
+  const app = await createApp({
+    pool,
+    logger,
+    tabLimitCents: config.TAB_LIMIT_CENTS,
+    events: {
+      brokers: config.KAFKA_BROKERS.split(','),
+      topic: config.ORDER_EVENTS_TOPIC,
+      deadLetterTopic: config.ORDER_EVENTS_DLQ_TOPIC,
+      groupId: config.CONSUMER_GROUP_ID,
+    },
+  });
+  const port = await app.start(config.GRPC_HOST, config.GRPC_PORT);
+  lifecycle.onStop('grpc server and event consumer', () =>
+    app.close(config.SHUTDOWN_TIMEOUT_MS * 0.7),
+  );
   logger.info(
     { port, databaseReachable: app.database.watch.reachable },
     'customer service listening',

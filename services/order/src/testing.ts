@@ -13,7 +13,8 @@ import { installTemporalRuntime } from './temporal/runtime.ts';
 
 /**
  * The order service's real dependencies for one test: a freshly migrated order database (with
- * the seeded menu), a real customer service on its own database, the stack's Temporal on a
+ * the seeded menu), a real customer service on its own database (consuming this test's order
+ * events), the stack's Temporal on a
  * task queue no other test uses, the stack's Kafka on a topic of its own, and a Valkey key
  * prefix of its own.
  */
@@ -29,8 +30,19 @@ export async function orderTestDeps(options: { acceptMs?: number; pickupMs?: num
   );
   const pool = createPool(orderDatabase.config, 'order-test', logger);
   const customerPool = createPool(customerDatabase.config, 'customer-test', logger);
-  const customerApp = await createCustomerApp({ pool: customerPool, logger, tabLimitCents: 5_000 });
-  const customerAddress = `127.0.0.1:${await customerApp.listen('127.0.0.1', 0)}`;
+  const topic = `test.orders.v1.${randomUUID()}`;
+  const customerApp = await createCustomerApp({
+    pool: customerPool,
+    logger,
+    tabLimitCents: 5_000,
+    events: {
+      brokers: [stack.kafkaBroker],
+      topic,
+      deadLetterTopic: `${topic}.dlq`,
+      groupId: `customer-${randomUUID()}`,
+    },
+  });
+  const customerAddress = `127.0.0.1:${await customerApp.start('127.0.0.1', 0)}`;
   const customers = new customerV1.CustomerServiceClient(
     customerAddress,
     insecure(),
@@ -56,7 +68,7 @@ export async function orderTestDeps(options: { acceptMs?: number; pickupMs?: num
       taskQueue: `orders-${randomUUID()}`,
     },
     customers,
-    kafka: { brokers: [stack.kafkaBroker], topic: `test.orders.v1.${randomUUID()}` },
+    kafka: { brokers: [stack.kafkaBroker], topic },
     timeouts: {
       acceptMs: options.acceptMs ?? 60_000,
       pickupMs: options.pickupMs ?? 60_000,

@@ -140,6 +140,23 @@ describe('the order journey through the REST API', () => {
       token: ada.accessToken,
     });
     assert.equal(me.body.tabBalanceCents, 800);
+
+    // The completed event travels outbox → Kafka → the customer service's consumer.
+    interface Profile {
+      loyaltyPoints: number;
+      stats: { ordersCompleted: number; totalSpentCents: number; favoriteMenuItemId?: string };
+    }
+    const profile = async () =>
+      (await call<Profile>({ method: 'GET', url: '/v1/customers/me', token: ada.accessToken }))
+        .body;
+    await eventually(
+      'stats follow the completed order',
+      async () => (await profile()).stats.ordersCompleted === 1,
+    );
+    const updated = await profile();
+    assert.equal(updated.loyaltyPoints, 8);
+    assert.equal(updated.stats.totalSpentCents, 800);
+    assert.equal(updated.stats.favoriteMenuItemId, item('Caffè latte').id);
     const history = await call<{ orders: Order[] }>({
       method: 'GET',
       url: '/v1/orders',

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import {
+  Admin,
+  Consumer,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+} from '@platformatic/kafka';
+import { callUnary, channelOptions, insecure } from '@everything/grpc';
+import { customerV1 } from '@everything/contracts';
+import { createLogger } from '@everything/logger';
+import { createPool } from '@everything/postgres';
+import { eventually, migratedScratchDatabase, stack } from '@everything/test-support';
+import { createApp, type CustomerApp } from '../app.ts';
+
+describe('the order events consumer', () => {
+  const logger = createLogger('consumer-test', 'silent');
+  const topic = `test.orders.v1.${randomUUID()}`;
+  const deadLetterTopic = `${topic}.dlq`;
+  let database: Awaited<ReturnType<typeof migratedScratchDatabase>>;
+  let pool: ReturnType<typeof createPool>;
+  let app: CustomerApp;
+  let client: customerV1.CustomerServiceClient;
+  let producer: Producer<string, string, string, string>;
+
+  before(async () => {
+    const admin = new Admin({ clientId: 'consumer-test', bootstrapBrokers: [stack.kafkaBroker] });
+    await admin.createTopics({ topics: [topic, deadLetterTopic], partitions: 1, replicas: 1 });
+    await admin.close();
+    database = await migratedScratchDatabase(
+      'customer_service',
+      new URL('../../migrations/', import.meta.url),
+    );
+    pool = createPool(database.config, 'consumer-test', logger);
+    app = await createApp({
+      pool,
+      logger,
+      tabLimitCents: 10_000,
+      events: {
+        brokers: [stack.kafkaBroker],
+        topic,
+        deadLetterTopic,
+        groupId: `customer-${randomUUID()}`,
+      },
+    });
+    client = new customerV1.CustomerServiceClient(
+      `127.0.0.1:${await app.start('127.0.0.1', 0)}`,
+      insecure(),
+      channelOptions,
+    );
+    producer = new Producer({
+      clientId: 'consumer-test',
+      bootstrapBrokers: [stack.kafkaBroker],
+      serializers: stringSerializers,
+    });
+  });
+  after(async () => {
+    await producer.close();
+    client.close();
+    await app.close(2_000);
+    await pool.end();
+    await database.drop();
+  });
+
+  const register = async () =>
+    (
+      await callUnary(
+        client,
+        'registerCustomer',
+        { email: `${randomUUID()}@example.com`, password: 'correct horse', displayName: 'Ada' },
+        5_000,
+      )
+    ).customer?.id ?? '';
+  const profile = async (id: string) =>
+    (await callUnary(client, 'getCustomer', { id }, 5_000)).customer;
+  const completed = (customerId: string, totalCents: number, menuItemId = randomUUID()) => ({
+    eventId: randomUUID(),
+    type: 'order.completed',
+    schemaVersion: 1,
+    occurredAt: new Date().toISOString(),
+    order: {
+      id: randomUUID(),
+      customerId,
+      status: 'completed',
+      totalCents,
+      lines: [{ menuItemId, quantity: 2, unitPriceCents: totalCents / 2 }],
+    },
+  });
+  const publish = (value: string, key = randomUUID()) =>
+    producer.send({
+      messages: [{ topic, key, value, headers: { 'event-type': 'order.completed' } }],
+    });
+
+  test('a completed order earns a point per whole euro and updates the stats and favorite', async () => {
+    const customerId = await register();
+    const drink = randomUUID();
+    await publish(JSON.stringify(completed(customerId, 850, drink)));
+    await eventually(
+      'the event is applied',
+      async () => (await profile(customerId))?.stats?.ordersCompleted === 1,
+    );
+    const after = await profile(customerId);
+    assert.equal(after?.loyaltyPoints, 8);
+    assert.equal(after.stats?.totalSpentCents, 850);
+    assert.equal(after.stats.favoriteMenuItemId, drink);
+    assert.ok(after.stats.lastOrderAt);
+  });
+
+  test('the same event delivered twice counts once', async () => {
+    const customerId = await register();
+    const event = JSON.stringify(completed(customerId, 400));
+    const marker = JSON.stringify(completed(customerId, 100));
+    await publish(event);
+    await publish(event);
+    await publish(marker);
+    await eventually(
+      'all three messages are consumed',
+      async () => (await profile(customerId))?.stats?.totalSpentCents === 500,
+    );
+    const after = await profile(customerId);
+    assert.equal(after?.stats?.ordersCompleted, 2);
+    assert.equal(after.loyaltyPoints, 5);
+  });
+
+  test('a poison message lands in the dead-letter topic with its reason, and the next message is still applied', async () => {
+    const customerId = await register();
+    const poisonKey = randomUUID();
+    await publish('{"this is": "not an order event"', poisonKey);
+    await publish(JSON.stringify(completed(customerId, 300)));
+    await eventually(
+      'the message after the poison is applied',
+      async () => (await profile(customerId))?.stats?.ordersCompleted === 1,
+    );
+
+    const reader = new Consumer({
+      groupId: `dlq-reader-${randomUUID()}`,
+      clientId: 'consumer-test',
+      bootstrapBrokers: [stack.kafkaBroker],
+      deserializers: stringDeserializers,
+    });
+    const stream = await reader.consume({
+      topics: [deadLetterTopic],
+      mode: 'earliest',
+      autocommit: false,
+    });
+    try {
+      for await (const message of stream) {
+        if (message.key !== poisonKey) continue;
+        assert.equal(message.headers.get('dlq-reason'), 'value is not JSON');
+        assert.equal(message.headers.get('dlq-original-topic'), topic);
+        assert.equal(message.value, '{"this is": "not an order event"');
+        break;
+      }
+    } finally {
+      await stream.close();
+      await reader.close(true);
+    }
+  });
+});

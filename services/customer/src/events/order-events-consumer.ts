@@ -1,0 +1,161 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import {
+  Consumer,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+  type Message,
+} from '@platformatic/kafka';
+import type { Logger } from '@everything/logger';
+import { applyOrderEvent } from '../loyalty/loyalty.ts';
+import { parseOrderEvent, PoisonMessageError } from './order-event.ts';
+
+type OrderMessage = Message<string, string, string, string>;
+
+export interface ConsumerSettings {
+  brokers: string[];
+  topic: string;
+  deadLetterTopic: string;
+  groupId: string;
+}
+
+/**
+ * Reads order events as one consumer group and applies each exactly once (the effect and the
+ * event id commit together; Kafka offsets are committed after). A message that can never be
+ * applied goes to the dead-letter topic with the reason, and the consumer moves on; a failure
+ * that may pass (the database is down) is retried until it does, so nothing is skipped.
+ */
+export class OrderEventsConsumer {
+  readonly #pool: pg.Pool;
+  readonly #settings: ConsumerSettings;
+  readonly #logger: Logger;
+  #stopping = false;
+  #consumer: Consumer<string, string, string, string> | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(pool: pg.Pool, settings: ConsumerSettings, logger: Logger) {
+    this.#pool = pool;
+    this.#settings = settings;
+    this.#logger = logger.child({ component: 'order-events-consumer' });
+  }
+
+  start(): void {
+    this.#running ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#consumer?.close(true).catch(() => undefined);
+    await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    for (let failures = 0; this.#active(); failures += 1) {
+      try {
+        await this.#consume();
+      } catch (error) {
+        if (!this.#active()) return;
+        this.#logger.warn(
+          { err: error, failures },
+          'order events consumer interrupted; reconnecting',
+        );
+        await sleep(Math.min(500 * 2 ** failures, 10_000));
+      }
+    }
+  }
+
+  async #consume(): Promise<void> {
+    const { brokers, topic, groupId } = this.#settings;
+    const consumer = new Consumer({
+      groupId,
+      clientId: 'customer-service',
+      bootstrapBrokers: brokers,
+      deserializers: stringDeserializers,
+      timeout: 5_000,
+    });
+    this.#consumer = consumer;
+    const deadLetters = new Producer({
+      clientId: 'customer-service-dlq',
+      bootstrapBrokers: brokers,
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: -1,
+    });
+    try {
+      const stream = await consumer.consume({
+        topics: [topic],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: false,
+      });
+      for await (const message of stream as AsyncIterable<OrderMessage>) {
+        await this.#handle(message, deadLetters);
+        await message.commit();
+        if (!this.#active()) break;
+      }
+    } finally {
+      await deadLetters.close().catch(() => undefined);
+      await consumer.close(true).catch(() => undefined);
+    }
+  }
+
+  async #handle(
+    message: OrderMessage,
+    deadLetters: Producer<string, string, string, string>,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const event = parseOrderEvent(message.value);
+        const applied = await applyOrderEvent(this.#pool, event);
+        this.#logger.debug(
+          { eventId: event.eventId, type: event.type, applied },
+          applied ? 'order event applied' : 'order event already applied',
+        );
+        return;
+      } catch (error) {
+        if (error instanceof PoisonMessageError) {
+          await this.#deadLetter(message, error.message, deadLetters);
+          return;
+        }
+        if (!this.#active()) throw error;
+        this.#logger.warn(
+          { err: error, attempt, offset: String(message.offset) },
+          'order event not applied yet; retrying',
+        );
+        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+      }
+    }
+  }
+
+  async #deadLetter(
+    message: OrderMessage,
+    reason: string,
+    deadLetters: Producer<string, string, string, string>,
+  ): Promise<void> {
+    this.#logger.error(
+      { reason, partition: message.partition, offset: String(message.offset) },
+      'order event sent to the dead-letter topic',
+    );
+    await deadLetters.send({
+      messages: [
+        {
+          topic: this.#settings.deadLetterTopic,
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...Object.fromEntries(message.headers),
+            'dlq-reason': reason,
+            'dlq-original-topic': message.topic,
+            'dlq-original-partition': String(message.partition),
+            'dlq-original-offset': String(message.offset),
+          },
+        },
+      ],
+    });
+  }
+
+  #active(): boolean {
+    return !this.#stopping;
+  }
+}
