@@ -192,8 +192,8 @@ for (const environment of environments) {
 test('staging and prod never share a database, a user, a key prefix or a namespace', () => {
   const [staging, prod] = environments.map((environment) => rendered(environment));
   assert.ok(staging && prod);
-  // Any variable that names a place of its own (database, user, prefix, namespace, topic).
-  const isolating = /^(DB_NAME|DB_USER)$|PREFIX|NAMESPACE|TOPIC/;
+  // Any variable that names a place of its own (database, user, prefix, namespace, topic, group).
+  const isolating = /^(DB_NAME|DB_USER)$|PREFIX|NAMESPACE|TOPIC|GROUP/;
   for (const { name } of services) {
     const a = find(staging, 'ConfigMap', name).data ?? {};
     const b = find(prod, 'ConfigMap', name).data ?? {};
