@@ -6,6 +6,7 @@ import { createGrpcServer, unavailableWhen, type GrpcServer } from '@everything/
 import type { Logger } from '@everything/logger';
 import { gateOnDatabase, type DatabaseGate, type PostgresConfig } from '@everything/postgres';
 import type { Valkey } from '@everything/valkey';
+import { OrderFeed } from './events/order-feed.ts';
 import { OutboxRelay } from './events/outbox-relay.ts';
 import { menuService } from './grpc/menu-service.ts';
 import { orderService } from './grpc/order-service.ts';
@@ -66,6 +67,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       timeoutMs: deps.timeouts.upstreamMs,
     }),
   });
+  const feed = new OrderFeed(pool, deps.database, logger);
   const relay = new OutboxRelay({
     database: deps.database,
     brokers: deps.kafka.brokers,
@@ -88,7 +90,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       {
         name: 'everything.order.v1.OrderService',
         definition: orderV1.OrderServiceService,
-        implementation: orderService(ordering, database.guard, classify, logger),
+        implementation: orderService(ordering, feed, database.guard, classify, logger),
       },
     ],
     { root: protoRoot, files: [protoFiles.orderMenu, protoFiles.orders] },
@@ -112,6 +114,8 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     async close(graceMs) {
       database.watch.stop();
       grpc.setServing(false);
+      // Event streams never end by themselves: close them so their clients resume elsewhere.
+      feed.close();
       await grpc.stop(graceMs);
       if (workerRun) {
         worker.shutdown();

@@ -9,6 +9,7 @@ import { registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type Peer } from './routes/health.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -90,6 +91,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       timeoutMs: deps.upstreamTimeoutMs,
     });
     customerRoutes(scope, deps.customers, deps.upstreamTimeoutMs);
+    eventRoutes(scope, { orders: deps.orders, timeoutMs: deps.upstreamTimeoutMs });
     return Promise.resolve();
   });
   await app.ready();

@@ -19,6 +19,12 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
   const orders = new orderV1.OrderServiceClient(orderAddress, insecure(), channelOptions);
   const logger = createLogger('server-test', 'silent');
   const apps: { app: FastifyInstance; close: () => void }[] = [];
+  // One signing key for every app built here, as replicas of one deployment share theirs.
+  const tokens = {
+    secret: randomBytes(32).toString('hex'),
+    accessTtlSeconds: 300,
+    refreshTtlSeconds: 3_600,
+  };
 
   const build = async (overrides: Partial<ServerDeps> = {}) => {
     const peers = [{ name: 'order', probe: checkHealth(orderAddress) }];

@@ -1,6 +1,7 @@
 import { orderV1 } from '@everything/contracts';
 import { GrpcError, Status, unary, type ErrorClassifier } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
+import type { OrderFeed } from '../events/order-feed.ts';
 import { InvalidTransitionError, type OrderAction, type OrderStatus } from '../orders/order.ts';
 import { OrderConflictError } from '../orders/order-repository.ts';
 import { OrderNotFoundError, type OrderView, type Ordering } from '../orders/ordering.ts';
@@ -66,6 +67,7 @@ function toWire(order: OrderView): orderV1.Order {
 /** Translates the OrderService contract to the ordering use cases. */
 export function orderService(
   ordering: Ordering,
+  feed: OrderFeed,
   guard: () => void,
   classify: ErrorClassifier,
   logger: Logger,
@@ -131,5 +133,39 @@ export function orderService(
     markOrderReady: act('markReady'),
     cancelOrder: act('cancel'),
     pickUpOrder: act('pickUp'),
+    watchOrderEvents: (call) => {
+      let watching = true;
+      call.on('cancelled', () => (watching = false));
+      const stream = async () => {
+        guard();
+        const orderId = call.request.orderId
+          ? requireUuid('orderId', call.request.orderId)
+          : undefined;
+        if (orderId) await ordering.get(orderId);
+        let after =
+          call.request.afterSequence < 0 ? await feed.latest() : call.request.afterSequence;
+        // Ends when the client goes or the feed closes at shutdown; the client resumes elsewhere.
+        while (watching && feed.open) {
+          for (const event of await feed.next(after, orderId, 15_000)) {
+            call.write({
+              sequence: event.sequence,
+              eventId: event.eventId,
+              type: event.type,
+              orderId: event.orderId,
+              occurredAt: event.occurredAt,
+              eventJson: JSON.stringify(event.payload),
+            });
+            after = event.sequence;
+          }
+        }
+        call.end();
+      };
+      stream().catch((error: unknown) => {
+        const known =
+          error instanceof GrpcError ? error : (classifyOrderError(error) ?? classify(error));
+        if (!known) logger.error({ err: error }, 'order event stream failed');
+        call.destroy(known ?? new GrpcError(Status.INTERNAL, 'internal error'));
+      });
+    },
   };
 }

@@ -184,11 +184,13 @@ export class OrderRepository {
       order: {
         id: order.id,
         customerId: order.customerId,
+        customerName: order.customerName,
         status: order.status,
         statusReason: order.statusReason ?? null,
         totalCents: order.totalCents,
         lines: order.lines.map((line) => ({
           menuItemId: line.menuItemId,
+          name: line.name,
           quantity: line.quantity,
           unitPriceCents: line.unitPriceCents,
         })),

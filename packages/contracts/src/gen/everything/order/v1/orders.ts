@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -138,6 +140,26 @@ export interface PickUpOrderRequest {
 
 export interface PickUpOrderResponse {
   order: Order | undefined;
+}
+
+export interface WatchOrderEventsRequest {
+  orderId: string;
+  /** Resume after this event; 0 replays from the start (for one order) and -1 means "from now". */
+  afterSequence: number;
+}
+
+export interface WatchOrderEventsResponse {
+  /** Increases with every event of every order; the SSE event id. */
+  sequence: number;
+  eventId: string;
+  /** Such as order.placed or order.ready. */
+  type: string;
+  orderId: string;
+  occurredAt:
+    | Date
+    | undefined;
+  /** The versioned event itself (schemaVersion 1), as published on Kafka. */
+  eventJson: string;
 }
 
 export interface Order {
@@ -1294,6 +1316,188 @@ export const PickUpOrderResponse: MessageFns<PickUpOrderResponse> = {
   },
 };
 
+function createBaseWatchOrderEventsRequest(): WatchOrderEventsRequest {
+  return { orderId: "", afterSequence: 0 };
+}
+
+export const WatchOrderEventsRequest: MessageFns<WatchOrderEventsRequest> = {
+  encode(message: WatchOrderEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.orderId !== "") {
+      writer.uint32(10).string(message.orderId);
+    }
+    if (message.afterSequence !== 0) {
+      writer.uint32(16).int64(message.afterSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchOrderEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchOrderEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.afterSequence = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WatchOrderEventsRequest>, I>>(base?: I): WatchOrderEventsRequest {
+    return WatchOrderEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchOrderEventsRequest>, I>>(object: I): WatchOrderEventsRequest {
+    const message = createBaseWatchOrderEventsRequest();
+    message.orderId = object.orderId ?? "";
+    message.afterSequence = object.afterSequence ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchOrderEventsResponse(): WatchOrderEventsResponse {
+  return { sequence: 0, eventId: "", type: "", orderId: "", occurredAt: undefined, eventJson: "" };
+}
+
+export const WatchOrderEventsResponse: MessageFns<WatchOrderEventsResponse> = {
+  encode(message: WatchOrderEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sequence !== 0) {
+      writer.uint32(8).int64(message.sequence);
+    }
+    if (message.eventId !== "") {
+      writer.uint32(18).string(message.eventId);
+    }
+    if (message.type !== "") {
+      writer.uint32(26).string(message.type);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(34).string(message.orderId);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(42).fork()).join();
+    }
+    if (message.eventJson !== "") {
+      writer.uint32(50).string(message.eventJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchOrderEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchOrderEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.eventJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WatchOrderEventsResponse>, I>>(base?: I): WatchOrderEventsResponse {
+    return WatchOrderEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchOrderEventsResponse>, I>>(object: I): WatchOrderEventsResponse {
+    const message = createBaseWatchOrderEventsResponse();
+    message.sequence = object.sequence ?? 0;
+    message.eventId = object.eventId ?? "";
+    message.type = object.type ?? "";
+    message.orderId = object.orderId ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.eventJson = object.eventJson ?? "";
+    return message;
+  },
+};
+
 function createBaseOrder(): Order {
   return {
     id: "",
@@ -1775,6 +1979,22 @@ export const OrderServiceService = {
     responseSerialize: (value: PickUpOrderResponse): Buffer => Buffer.from(PickUpOrderResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PickUpOrderResponse => PickUpOrderResponse.decode(value),
   },
+  /**
+   * Every state change after `after_sequence`, in order, then each new one as it happens: of one
+   * order (order_id set) or of all orders (the barista's queue). The stream ends when the server
+   * shuts down; reconnecting with the last sequence seen resumes without gaps.
+   */
+  watchOrderEvents: {
+    path: "/everything.order.v1.OrderService/WatchOrderEvents" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchOrderEventsRequest): Buffer =>
+      Buffer.from(WatchOrderEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchOrderEventsRequest => WatchOrderEventsRequest.decode(value),
+    responseSerialize: (value: WatchOrderEventsResponse): Buffer =>
+      Buffer.from(WatchOrderEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchOrderEventsResponse => WatchOrderEventsResponse.decode(value),
+  },
 } as const;
 
 export interface OrderServiceServer extends UntypedServiceImplementation {
@@ -1791,6 +2011,12 @@ export interface OrderServiceServer extends UntypedServiceImplementation {
   markOrderReady: handleUnaryCall<MarkOrderReadyRequest, MarkOrderReadyResponse>;
   cancelOrder: handleUnaryCall<CancelOrderRequest, CancelOrderResponse>;
   pickUpOrder: handleUnaryCall<PickUpOrderRequest, PickUpOrderResponse>;
+  /**
+   * Every state change after `after_sequence`, in order, then each new one as it happens: of one
+   * order (order_id set) or of all orders (the barista's queue). The stream ends when the server
+   * shuts down; reconnecting with the last sequence seen resumes without gaps.
+   */
+  watchOrderEvents: handleServerStreamingCall<WatchOrderEventsRequest, WatchOrderEventsResponse>;
 }
 
 export interface OrderServiceClient extends Client {
@@ -1919,6 +2145,20 @@ export interface OrderServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PickUpOrderResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Every state change after `after_sequence`, in order, then each new one as it happens: of one
+   * order (order_id set) or of all orders (the barista's queue). The stream ends when the server
+   * shuts down; reconnecting with the last sequence seen resumes without gaps.
+   */
+  watchOrderEvents(
+    request: WatchOrderEventsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchOrderEventsResponse>;
+  watchOrderEvents(
+    request: WatchOrderEventsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchOrderEventsResponse>;
 }
 
 export const OrderServiceClient = makeGenericClientConstructor(
@@ -1952,6 +2192,17 @@ function fromTimestamp(t: Timestamp): Date {
   let millis = (t.seconds || 0) * 1_000;
   millis += (t.nanos || 0) / 1_000_000;
   return new globalThis.Date(millis);
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 export interface MessageFns<T> {

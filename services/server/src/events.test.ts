@@ -1,0 +1,163 @@
+// Server-Sent Events through a real HTTP listener: live updates and resumption without gaps.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { callUnary } from '@everything/grpc';
+import { serverTestStack } from './testing.ts';
+
+interface SseEvent {
+  id: string;
+  event: string;
+  data: { order: { id: string; status: string } };
+}
+
+/** Reads events from an SSE response until `count` arrived, or fails after `timeoutMs`. */
+async function readEvents(
+  url: string,
+  headers: Record<string, string>,
+  count: number,
+  timeoutMs = 15_000,
+): Promise<SseEvent[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const response = await fetch(url, { headers, signal: controller.signal });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+  const events: SseEvent[] = [];
+  let buffer = '';
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields = Object.fromEntries(
+          block
+            .split('\n')
+            .filter((line) => !line.startsWith(':') && line.includes(': '))
+            .map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]),
+        );
+        if (fields.data)
+          events.push({
+            id: fields.id ?? '',
+            event: fields.event ?? '',
+            data: JSON.parse(fields.data) as SseEvent['data'],
+          });
+        if (events.length === count) return events;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}
+
+describe('server-sent events', () => {
+  let stack: Awaited<ReturnType<typeof serverTestStack>>;
+  let app: FastifyInstance;
+  let base: string;
+  let customer: string;
+  let barista: string;
+  let latteId: string;
+
+  const post = async (
+    path: string,
+    token: string,
+    body: unknown = {},
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+      body: JSON.stringify(body),
+    });
+    return (await response.json()) as { id: string; status: string; accessToken: string };
+  };
+
+  before(async () => {
+    stack = await serverTestStack();
+    app = await stack.build();
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const menu = (await (await fetch(`${base}/v1/menu`)).json()) as {
+      items: { id: string; name: string }[];
+    };
+    latteId = menu.items.find((item) => item.name === 'Caffè latte')?.id ?? '';
+    const register = async (name: string) =>
+      (
+        await post('/v1/auth/register', '', {
+          email: `${name}-${randomUUID()}@example.com`,
+          password: 'correct horse',
+          displayName: name,
+        })
+      ).accessToken;
+    customer = await register('ada');
+    const adminEmail = `admin-${randomUUID()}@example.com`;
+    await callUnary(
+      stack.orderDeps.customers,
+      'ensureAdmin',
+      { email: adminEmail, password: 'admin password' },
+      5_000,
+    );
+    barista = (await post('/v1/auth/login', '', { email: adminEmail, password: 'admin password' }))
+      .accessToken;
+  });
+  after(() => stack.close());
+
+  const order = () =>
+    post(
+      '/v1/orders',
+      customer,
+      { items: [{ menuItemId: latteId, quantity: 1 }] },
+      { 'idempotency-key': randomUUID() },
+    );
+
+  test("a customer's tracker sees every state change as it happens, and resumes on another replica after the last event it saw", async () => {
+    const placed = await order();
+    const url = `${base}/v1/orders/${placed.id}/events`;
+    const live = readEvents(url, { authorization: `Bearer ${customer}` }, 3);
+    await post(`/v1/orders/${placed.id}/accept`, barista);
+    await post(`/v1/orders/${placed.id}/ready`, barista);
+    const events = await live;
+    assert.deepEqual(
+      events.map((event) => event.event),
+      ['order.placed', 'order.accepted', 'order.ready'],
+    );
+    assert.deepEqual(
+      events.map((event) => event.data.order.status),
+      ['placed', 'accepted', 'ready'],
+    );
+    const ids = events.map((event) => Number(event.id));
+    assert.deepEqual(
+      [...ids].sort((a, b) => a - b),
+      ids,
+    );
+
+    await post(`/v1/orders/${placed.id}/pickup`, customer);
+    const resumed = await readEvents(
+      url,
+      { authorization: `Bearer ${customer}`, 'last-event-id': events[0]?.id ?? '' },
+      3,
+    );
+    assert.deepEqual(
+      resumed.map((event) => event.event),
+      ['order.accepted', 'order.ready', 'order.completed'],
+    );
+  });
+
+  test("the barista's queue stream sees new orders live; customers may not open it", async () => {
+    const live = readEvents(`${base}/v1/queue/events`, { authorization: `Bearer ${barista}` }, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const placed = await order();
+    const [event] = await live;
+    assert.equal(event?.event, 'order.placed');
+    assert.equal(event.data.order.id, placed.id);
+    const forbidden = await fetch(`${base}/v1/queue/events`, {
+      headers: { authorization: `Bearer ${customer}` },
+    });
+    assert.equal(forbidden.status, 403);
+  });
+});

@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { orderV1 } from '@everything/contracts';
+import { hasRole, principalOf } from '../auth/tokens.ts';
+import { Problem, problems } from '../problem.ts';
+import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
+import { callPeer } from '../upstream/grpc-call.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+const StreamQuery = Type.Object({
+  lastEventId: Type.Optional(
+    Type.String({
+      pattern: '^\\d+$',
+      description: 'For clients that cannot send the Last-Event-ID header.',
+    }),
+  ),
+});
+
+/**
+ * Server-Sent Events: every status change of one order, or of the whole queue. Each event's id
+ * is its position in the order service's event log, so a client that reconnects with
+ * Last-Event-ID resumes exactly after the last event it saw, from any server replica.
+ */
+export function eventRoutes(
+  app: FastifyInstance,
+  deps: { orders: orderV1.OrderServiceClient; timeoutMs: number },
+) {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const open = new Set<() => void>();
+  // Streams never end by themselves; at shutdown they end so clients reconnect to another replica.
+  app.addHook('preClose', (done) => {
+    for (const end of open) end();
+    done();
+  });
+
+  const stream = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    orderId: string,
+    fallbackAfter: number,
+  ) => {
+    const header = request.headers['last-event-id'];
+    const lastEventId =
+      (typeof header === 'string' ? header : undefined) ??
+      (request.query as { lastEventId?: string }).lastEventId;
+    if (lastEventId !== undefined && !/^\d+$/.test(lastEventId)) {
+      throw problems.validation([
+        { field: 'Last-Event-ID', message: 'must be an event id this stream sent' },
+      ]);
+    }
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write('retry: 2000\n\n');
+    const call = deps.orders.watchOrderEvents({
+      orderId,
+      afterSequence: lastEventId === undefined ? fallbackAfter : Number(lastEventId),
+    });
+    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const end = () => {
+      clearInterval(heartbeat);
+      open.delete(end);
+      call.cancel();
+      response.end();
+    };
+    open.add(end);
+    call.on('data', (event: orderV1.WatchOrderEventsResponse) => {
+      response.write(`id: ${event.sequence}\nevent: ${event.type}\ndata: ${event.eventJson}\n\n`);
+    });
+    call.on('end', end);
+    call.on('error', (error) => {
+      if (open.has(end))
+        request.log.warn({ err: error }, 'order event stream from the order service failed');
+      end();
+    });
+    request.raw.on('close', end);
+  };
+
+  typed.get(
+    '/v1/orders/:id/events',
+    {
+      schema: {
+        tags: ['orders'],
+        summary:
+          'Server-Sent Events: every status change of one order (its customer, a barista or an admin)',
+        params: Type.Object({ id: Uuid }),
+        querystring: StreamQuery,
+        response: {
+          200: Type.String({ description: 'text/event-stream' }),
+          401: ProblemSchema,
+          404: ProblemSchema,
+          503: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { order } = await callPeer(
+        'order',
+        deps.orders,
+        'getOrder',
+        { orderId: request.params.id },
+        deps.timeoutMs,
+      );
+      if (!order || (order.customerId !== principal.sub && !hasRole(principal, 'barista'))) {
+        throw problems.notFound(`no order has id ${request.params.id}`);
+      }
+      // From the start: a tracker sees every state the order has been in.
+      stream(request, reply, order.id, 0);
+    },
+  );
+
+  typed.get(
+    '/v1/queue/events',
+    {
+      schema: {
+        tags: ['orders'],
+        summary:
+          "Server-Sent Events: the barista's live queue, every status change of every order (barista)",
+        querystring: StreamQuery,
+        response: {
+          200: Type.String({ description: 'text/event-stream' }),
+          401: ProblemSchema,
+          403: ProblemSchema,
+          503: ProblemSchema,
+        },
+      },
+    },
+    (request, reply) => {
+      if (!hasRole(principalOf(request), 'barista'))
+        throw new Problem(403, 'forbidden', 'Forbidden', 'The live queue needs the barista role.');
+      // From now: the board loads the open orders with GET /v1/orders?status=… and follows from there.
+      stream(request, reply, '', -1);
+    },
+  );
+}
