@@ -10,6 +10,7 @@ import { OrderFeed } from './events/order-feed.ts';
 import { OutboxRelay } from './events/outbox-relay.ts';
 import { menuService } from './grpc/menu-service.ts';
 import { orderService } from './grpc/order-service.ts';
+import { MenuAdmin } from './menu/menu-admin.ts';
 import { MenuCatalog } from './menu/menu-catalog.ts';
 import { MenuRepository } from './menu/menu-repository.ts';
 import { OrderRepository } from './orders/order-repository.ts';
@@ -44,12 +45,9 @@ export interface OrderApp {
 
 export async function createApp(deps: OrderDeps): Promise<OrderApp> {
   const { pool, valkey, logger, temporal } = deps;
-  const catalog = new MenuCatalog(
-    new MenuRepository(pool),
-    valkey,
-    deps.menuCacheTtlSeconds,
-    logger,
-  );
+  const menuRepository = new MenuRepository(pool);
+  const catalog = new MenuCatalog(menuRepository, valkey, deps.menuCacheTtlSeconds, logger);
+  const menuAdmin = new MenuAdmin(pool, menuRepository, catalog);
   const orders = new OrderRepository(pool);
   const workflows = temporalOrderWorkflows(
     temporal.client,
@@ -85,7 +83,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       {
         name: 'everything.order.v1.MenuService',
         definition: menuV1.MenuServiceService,
-        implementation: menuService(catalog, database.guard, classify, logger),
+        implementation: menuService(catalog, menuAdmin, database.guard, classify, logger),
       },
       {
         name: 'everything.order.v1.OrderService',

@@ -11,6 +11,7 @@ import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type Peer } from './routes/health.ts';
+import { menuAdminRoutes } from './routes/menu-admin.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { orderRoutes } from './routes/orders.ts';
 
@@ -92,6 +93,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     });
     customerRoutes(scope, deps.customers, deps.upstreamTimeoutMs);
     eventRoutes(scope, { orders: deps.orders, timeoutMs: deps.upstreamTimeoutMs });
+    menuAdminRoutes(scope, deps.menu, deps.upstreamTimeoutMs);
     return Promise.resolve();
   });
   await app.ready();

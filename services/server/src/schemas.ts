@@ -87,3 +87,30 @@ export const Problem = Type.Object(
   },
   { description: 'RFC 9457 problem details (application/problem+json).' },
 );
+
+const MenuOption = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  priceDeltaCents: Type.Integer(),
+  isDefault: Type.Boolean(),
+});
+
+const OptionGroup = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  minChoices: Type.Integer({ minimum: 0 }),
+  maxChoices: Type.Integer({ minimum: 1 }),
+  options: Type.Array(MenuOption),
+});
+
+export const MenuItem = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  description: Type.String(),
+  category: Type.String(),
+  priceCents: Type.Integer({ minimum: 0, description: 'With every option group at its default.' }),
+  available: Type.Boolean(),
+  optionGroups: Type.Array(OptionGroup),
+});
+
+export const Menu = Type.Object({ items: Type.Array(MenuItem) });

@@ -1,26 +1,61 @@
 import { menuV1 } from '@everything/contracts';
-import { unary, type ErrorClassifier } from '@everything/grpc';
+import { GrpcError, Status, unary, type ErrorClassifier } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
+import {
+  MenuItemNotFoundError,
+  MenuNameTakenError,
+  MenuValidationError,
+  type MenuAdmin,
+} from '../menu/menu-admin.ts';
 import type { MenuCatalog } from '../menu/menu-catalog.ts';
 import type { MenuItem } from '../menu/menu.ts';
+
+function classifyMenuError(error: unknown): GrpcError | undefined {
+  if (error instanceof MenuValidationError)
+    return new GrpcError(Status.INVALID_ARGUMENT, error.message);
+  if (error instanceof MenuItemNotFoundError) return new GrpcError(Status.NOT_FOUND, error.message);
+  if (error instanceof MenuNameTakenError)
+    return new GrpcError(Status.ALREADY_EXISTS, error.message);
+  return undefined;
+}
 
 /** Translates between the wire contract and the menu domain; decides nothing itself. */
 export function menuService(
   catalog: MenuCatalog,
+  admin: MenuAdmin,
   guard: () => void,
   classify: ErrorClassifier,
   logger: Logger,
 ): menuV1.MenuServiceServer {
-  return {
-    listMenuItems: unary(
+  const handle = <Request, Response>(fn: (request: Request) => Promise<Response>) =>
+    unary<Request, Response>(
       logger,
-      async () => {
+      async (request) => {
         guard();
-        const { items } = await catalog.list();
-        return { items: items.map(toWire) };
+        return fn(request);
       },
-      classify,
-    ),
+      (error) => classifyMenuError(error) ?? classify(error),
+    );
+  return {
+    listMenuItems: handle(async () => ({ items: (await catalog.list()).items.map(toWire) })),
+    createMenuItem: handle(async (request: menuV1.CreateMenuItemRequest) => ({
+      item: toWire(await admin.create(request)),
+    })),
+    updateMenuItem: handle(async (request: menuV1.UpdateMenuItemRequest) => {
+      const { id, updateOptionGroups, optionGroupIds, ...changes } = request;
+      const set = Object.fromEntries(
+        Object.entries(changes).filter(([, value]) => value !== undefined),
+      );
+      return {
+        item: toWire(
+          await admin.update(id, { ...set, ...(updateOptionGroups ? { optionGroupIds } : {}) }),
+        ),
+      };
+    }),
+    deleteMenuItem: handle(async (request: menuV1.DeleteMenuItemRequest) => {
+      await admin.delete(request.id);
+      return {};
+    }),
   };
 }
 

@@ -23,6 +23,44 @@ export const protobufPackage = "everything.order.v1";
 
 export const protobufFileName = "everything/order/v1/menu.proto";
 
+export interface CreateMenuItemRequest {
+  name: string;
+  description: string;
+  category: string;
+  priceCents: number;
+  available: boolean;
+  optionGroupIds: string[];
+}
+
+export interface CreateMenuItemResponse {
+  item: MenuItem | undefined;
+}
+
+export interface UpdateMenuItemRequest {
+  id: string;
+  name?: string | undefined;
+  description?: string | undefined;
+  category?: string | undefined;
+  priceCents?: number | undefined;
+  available?:
+    | boolean
+    | undefined;
+  /** Replaces the item's option groups when update_option_groups is true. */
+  updateOptionGroups: boolean;
+  optionGroupIds: string[];
+}
+
+export interface UpdateMenuItemResponse {
+  item: MenuItem | undefined;
+}
+
+export interface DeleteMenuItemRequest {
+  id: string;
+}
+
+export interface DeleteMenuItemResponse {
+}
+
 export interface ListMenuItemsRequest {
 }
 
@@ -60,6 +98,477 @@ export interface Option {
   /** Chosen when the customer says nothing. */
   isDefault: boolean;
 }
+
+function createBaseCreateMenuItemRequest(): CreateMenuItemRequest {
+  return { name: "", description: "", category: "", priceCents: 0, available: false, optionGroupIds: [] };
+}
+
+export const CreateMenuItemRequest: MessageFns<CreateMenuItemRequest> = {
+  encode(message: CreateMenuItemRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    if (message.category !== "") {
+      writer.uint32(26).string(message.category);
+    }
+    if (message.priceCents !== 0) {
+      writer.uint32(32).int32(message.priceCents);
+    }
+    if (message.available !== false) {
+      writer.uint32(40).bool(message.available);
+    }
+    for (const v of message.optionGroupIds) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateMenuItemRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateMenuItemRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.category = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.priceCents = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.available = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.optionGroupIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CreateMenuItemRequest>, I>>(base?: I): CreateMenuItemRequest {
+    return CreateMenuItemRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateMenuItemRequest>, I>>(object: I): CreateMenuItemRequest {
+    const message = createBaseCreateMenuItemRequest();
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.category = object.category ?? "";
+    message.priceCents = object.priceCents ?? 0;
+    message.available = object.available ?? false;
+    message.optionGroupIds = object.optionGroupIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseCreateMenuItemResponse(): CreateMenuItemResponse {
+  return { item: undefined };
+}
+
+export const CreateMenuItemResponse: MessageFns<CreateMenuItemResponse> = {
+  encode(message: CreateMenuItemResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.item !== undefined) {
+      MenuItem.encode(message.item, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateMenuItemResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateMenuItemResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.item = MenuItem.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CreateMenuItemResponse>, I>>(base?: I): CreateMenuItemResponse {
+    return CreateMenuItemResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateMenuItemResponse>, I>>(object: I): CreateMenuItemResponse {
+    const message = createBaseCreateMenuItemResponse();
+    message.item = (object.item !== undefined && object.item !== null) ? MenuItem.fromPartial(object.item) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateMenuItemRequest(): UpdateMenuItemRequest {
+  return {
+    id: "",
+    name: undefined,
+    description: undefined,
+    category: undefined,
+    priceCents: undefined,
+    available: undefined,
+    updateOptionGroups: false,
+    optionGroupIds: [],
+  };
+}
+
+export const UpdateMenuItemRequest: MessageFns<UpdateMenuItemRequest> = {
+  encode(message: UpdateMenuItemRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== undefined) {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.category !== undefined) {
+      writer.uint32(34).string(message.category);
+    }
+    if (message.priceCents !== undefined) {
+      writer.uint32(40).int32(message.priceCents);
+    }
+    if (message.available !== undefined) {
+      writer.uint32(48).bool(message.available);
+    }
+    if (message.updateOptionGroups !== false) {
+      writer.uint32(56).bool(message.updateOptionGroups);
+    }
+    for (const v of message.optionGroupIds) {
+      writer.uint32(66).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMenuItemRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMenuItemRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.category = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.priceCents = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.available = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.updateOptionGroups = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.optionGroupIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<UpdateMenuItemRequest>, I>>(base?: I): UpdateMenuItemRequest {
+    return UpdateMenuItemRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateMenuItemRequest>, I>>(object: I): UpdateMenuItemRequest {
+    const message = createBaseUpdateMenuItemRequest();
+    message.id = object.id ?? "";
+    message.name = object.name ?? undefined;
+    message.description = object.description ?? undefined;
+    message.category = object.category ?? undefined;
+    message.priceCents = object.priceCents ?? undefined;
+    message.available = object.available ?? undefined;
+    message.updateOptionGroups = object.updateOptionGroups ?? false;
+    message.optionGroupIds = object.optionGroupIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateMenuItemResponse(): UpdateMenuItemResponse {
+  return { item: undefined };
+}
+
+export const UpdateMenuItemResponse: MessageFns<UpdateMenuItemResponse> = {
+  encode(message: UpdateMenuItemResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.item !== undefined) {
+      MenuItem.encode(message.item, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMenuItemResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMenuItemResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.item = MenuItem.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<UpdateMenuItemResponse>, I>>(base?: I): UpdateMenuItemResponse {
+    return UpdateMenuItemResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateMenuItemResponse>, I>>(object: I): UpdateMenuItemResponse {
+    const message = createBaseUpdateMenuItemResponse();
+    message.item = (object.item !== undefined && object.item !== null) ? MenuItem.fromPartial(object.item) : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteMenuItemRequest(): DeleteMenuItemRequest {
+  return { id: "" };
+}
+
+export const DeleteMenuItemRequest: MessageFns<DeleteMenuItemRequest> = {
+  encode(message: DeleteMenuItemRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteMenuItemRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteMenuItemRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteMenuItemRequest>, I>>(base?: I): DeleteMenuItemRequest {
+    return DeleteMenuItemRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteMenuItemRequest>, I>>(object: I): DeleteMenuItemRequest {
+    const message = createBaseDeleteMenuItemRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteMenuItemResponse(): DeleteMenuItemResponse {
+  return {};
+}
+
+export const DeleteMenuItemResponse: MessageFns<DeleteMenuItemResponse> = {
+  encode(_: DeleteMenuItemResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteMenuItemResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteMenuItemResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteMenuItemResponse>, I>>(base?: I): DeleteMenuItemResponse {
+    return DeleteMenuItemResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteMenuItemResponse>, I>>(_: I): DeleteMenuItemResponse {
+    const message = createBaseDeleteMenuItemResponse();
+    return message;
+  },
+};
 
 function createBaseListMenuItemsRequest(): ListMenuItemsRequest {
   return {};
@@ -494,11 +1003,59 @@ export const MenuServiceService = {
       Buffer.from(ListMenuItemsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListMenuItemsResponse => ListMenuItemsResponse.decode(value),
   },
+  /**
+   * Adds a drink; option_group_ids name groups offered on existing items (size, milk, …).
+   * INVALID_ARGUMENT names the bad field; ALREADY_EXISTS when the name is taken.
+   */
+  createMenuItem: {
+    path: "/everything.order.v1.MenuService/CreateMenuItem" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateMenuItemRequest): Buffer =>
+      Buffer.from(CreateMenuItemRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateMenuItemRequest => CreateMenuItemRequest.decode(value),
+    responseSerialize: (value: CreateMenuItemResponse): Buffer =>
+      Buffer.from(CreateMenuItemResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateMenuItemResponse => CreateMenuItemResponse.decode(value),
+  },
+  /** Changes only the fields that are set. NOT_FOUND for an unknown id. */
+  updateMenuItem: {
+    path: "/everything.order.v1.MenuService/UpdateMenuItem" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateMenuItemRequest): Buffer =>
+      Buffer.from(UpdateMenuItemRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateMenuItemRequest => UpdateMenuItemRequest.decode(value),
+    responseSerialize: (value: UpdateMenuItemResponse): Buffer =>
+      Buffer.from(UpdateMenuItemResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateMenuItemResponse => UpdateMenuItemResponse.decode(value),
+  },
+  /** Takes a drink off the menu; orders keep the name and price they were placed with. */
+  deleteMenuItem: {
+    path: "/everything.order.v1.MenuService/DeleteMenuItem" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteMenuItemRequest): Buffer =>
+      Buffer.from(DeleteMenuItemRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteMenuItemRequest => DeleteMenuItemRequest.decode(value),
+    responseSerialize: (value: DeleteMenuItemResponse): Buffer =>
+      Buffer.from(DeleteMenuItemResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteMenuItemResponse => DeleteMenuItemResponse.decode(value),
+  },
 } as const;
 
 export interface MenuServiceServer extends UntypedServiceImplementation {
   /** All menu items, available or not, in the café's display order. */
   listMenuItems: handleUnaryCall<ListMenuItemsRequest, ListMenuItemsResponse>;
+  /**
+   * Adds a drink; option_group_ids name groups offered on existing items (size, milk, …).
+   * INVALID_ARGUMENT names the bad field; ALREADY_EXISTS when the name is taken.
+   */
+  createMenuItem: handleUnaryCall<CreateMenuItemRequest, CreateMenuItemResponse>;
+  /** Changes only the fields that are set. NOT_FOUND for an unknown id. */
+  updateMenuItem: handleUnaryCall<UpdateMenuItemRequest, UpdateMenuItemResponse>;
+  /** Takes a drink off the menu; orders keep the name and price they were placed with. */
+  deleteMenuItem: handleUnaryCall<DeleteMenuItemRequest, DeleteMenuItemResponse>;
 }
 
 export interface MenuServiceClient extends Client {
@@ -517,6 +1074,57 @@ export interface MenuServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListMenuItemsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Adds a drink; option_group_ids name groups offered on existing items (size, milk, …).
+   * INVALID_ARGUMENT names the bad field; ALREADY_EXISTS when the name is taken.
+   */
+  createMenuItem(
+    request: CreateMenuItemRequest,
+    callback: (error: ServiceError | null, response: CreateMenuItemResponse) => void,
+  ): ClientUnaryCall;
+  createMenuItem(
+    request: CreateMenuItemRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateMenuItemResponse) => void,
+  ): ClientUnaryCall;
+  createMenuItem(
+    request: CreateMenuItemRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateMenuItemResponse) => void,
+  ): ClientUnaryCall;
+  /** Changes only the fields that are set. NOT_FOUND for an unknown id. */
+  updateMenuItem(
+    request: UpdateMenuItemRequest,
+    callback: (error: ServiceError | null, response: UpdateMenuItemResponse) => void,
+  ): ClientUnaryCall;
+  updateMenuItem(
+    request: UpdateMenuItemRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateMenuItemResponse) => void,
+  ): ClientUnaryCall;
+  updateMenuItem(
+    request: UpdateMenuItemRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateMenuItemResponse) => void,
+  ): ClientUnaryCall;
+  /** Takes a drink off the menu; orders keep the name and price they were placed with. */
+  deleteMenuItem(
+    request: DeleteMenuItemRequest,
+    callback: (error: ServiceError | null, response: DeleteMenuItemResponse) => void,
+  ): ClientUnaryCall;
+  deleteMenuItem(
+    request: DeleteMenuItemRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteMenuItemResponse) => void,
+  ): ClientUnaryCall;
+  deleteMenuItem(
+    request: DeleteMenuItemRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteMenuItemResponse) => void,
   ): ClientUnaryCall;
 }
 
