@@ -3,8 +3,7 @@
 // budget, hardening and names the README's commands rely on.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { env } from '@everything/config';
-import { postgresEnv } from '@everything/postgres';
+import { migrateEnv } from '@everything/postgres';
 import { customerConfigShape } from '../../services/customer/src/config.ts';
 import { orderConfigShape } from '../../services/order/src/config.ts';
 import { serverConfigShape } from '../../services/server/src/config.ts';
@@ -24,8 +23,7 @@ interface Schema {
 }
 type Shape = Record<string, Schema>;
 
-/** What `migrate` reads (packages/postgres migrateCommand): the database variables and LOG_LEVEL. */
-const migrateShape: Shape = { ...postgresEnv, LOG_LEVEL: env.logLevel() };
+const migrateShape: Shape = migrateEnv;
 
 const services: { name: string; shape: Shape; migrates: boolean }[] = [
   { name: 'server', shape: serverConfigShape, migrates: false },

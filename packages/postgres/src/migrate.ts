@@ -81,13 +81,16 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   return { pending, applied, declined: false };
 }
 
+/** What the `migrate` command reads: the service's database variables and LOG_LEVEL. */
+export const migrateEnv = { ...postgresEnv, LOG_LEVEL: env.logLevel() };
+
 /**
  * The `migrate [-y]` command of a service that owns a database: the database settings come
  * from the same DB_* variables the service reads.
  */
 export function migrateCommand(service: string, migrationsDir: URL, argv = process.argv): void {
   runMain(`${service}-migrate`, async () => {
-    const config = loadConfig({ ...postgresEnv, LOG_LEVEL: env.logLevel() });
+    const config = loadConfig(migrateEnv);
     const { declined } = await migrate({
       config,
       migrationsDir: fileURLToPath(migrationsDir),

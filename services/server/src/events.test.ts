@@ -137,8 +137,12 @@ describe('server-sent events', () => {
     );
 
     await post(`/v1/orders/${placed.id}/pickup`, customer);
+    // Resuming on a second replica: the event log is the order service's, not a replica's.
+    const replica = await stack.build();
+    const replicaBase = await replica.listen({ host: '127.0.0.1', port: 0 });
+    assert.notEqual(replicaBase, base);
     const resumed = await readEvents(
-      url,
+      `${replicaBase}/v1/orders/${placed.id}/events`,
       { authorization: `Bearer ${customer}`, 'last-event-id': events[0]?.id ?? '' },
       3,
     );

@@ -35,11 +35,7 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
       customers: orderDeps.customers,
       valkey: orderDeps.valkey,
       peers,
-      tokens: {
-        secret: randomBytes(32).toString('hex'),
-        accessTtlSeconds: 300,
-        refreshTtlSeconds: 3_600,
-      },
+      tokens,
       rateLimits: { perMinute: 10_000, authPerMinute: 10_000 },
       upstreamTimeoutMs: 5_000,
       isAccepting: () => true,

@@ -43,8 +43,9 @@ export function menuService(
     })),
     updateMenuItem: handle(async (request: menuV1.UpdateMenuItemRequest) => {
       const { id, updateOptionGroups, optionGroupIds, ...changes } = request;
+      // Unset optional fields arrive as undefined and must not overwrite anything.
       const set = Object.fromEntries(
-        Object.entries(changes).filter(([, value]) => value !== undefined),
+        Object.entries(changes).filter(([, value]) => (value as unknown) !== undefined),
       );
       return {
         item: toWire(

@@ -5,7 +5,7 @@ import { Status } from '@everything/grpc';
 import { hasRole, principalOf } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
 import { MenuItem, Problem as ProblemSchema, Uuid } from '../schemas.ts';
-import { callPeer } from '../upstream/grpc-call.ts';
+import { callPeer, type Refusal } from '../upstream/grpc-call.ts';
 
 const Fields = {
   name: Type.String({ minLength: 1, maxLength: 80 }),
@@ -40,7 +40,7 @@ export function menuAdminRoutes(
   timeoutMs: number,
 ) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const nameTaken = (error: { code: number; details: string }) =>
+  const nameTaken: Refusal = (error) =>
     error.code === Status.ALREADY_EXISTS
       ? new Problem(409, 'name-taken', 'Name taken', error.details)
       : undefined;
