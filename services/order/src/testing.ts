@@ -18,7 +18,10 @@ import { installTemporalRuntime } from './temporal/runtime.ts';
  * task queue no other test uses, the stack's Kafka on a topic of its own, and a Valkey key
  * prefix of its own.
  */
-export async function orderTestDeps(options: { acceptMs?: number; pickupMs?: number } = {}) {
+export async function orderTestDeps(
+  options: { acceptMs?: number; pickupMs?: number; kafkaBroker?: string } = {},
+) {
+  const kafkaBroker = options.kafkaBroker ?? stack.kafkaBroker;
   const logger = createLogger('order-test', 'silent');
   const orderDatabase = await migratedScratchDatabase(
     'order_service',
@@ -36,7 +39,7 @@ export async function orderTestDeps(options: { acceptMs?: number; pickupMs?: num
     logger,
     tabLimitCents: 5_000,
     events: {
-      brokers: [stack.kafkaBroker],
+      brokers: [kafkaBroker],
       topic,
       deadLetterTopic: `${topic}.dlq`,
       groupId: `customer-${randomUUID()}`,
@@ -68,7 +71,7 @@ export async function orderTestDeps(options: { acceptMs?: number; pickupMs?: num
       taskQueue: `orders-${randomUUID()}`,
     },
     customers,
-    kafka: { brokers: [stack.kafkaBroker], topic },
+    kafka: { brokers: [kafkaBroker], topic },
     timeouts: {
       acceptMs: options.acceptMs ?? 60_000,
       pickupMs: options.pickupMs ?? 60_000,
