@@ -7,6 +7,7 @@ import { Accounts } from './customers/accounts.ts';
 import { CustomerRepository } from './customers/customer-repository.ts';
 import { customerService } from './grpc/customer-service.ts';
 import { OrderEventsConsumer, type ConsumerSettings } from './events/order-events-consumer.ts';
+import { Favorites } from './favorites/favorites.ts';
 import { Tab } from './tab/tab.ts';
 
 export interface CustomerDeps {
@@ -37,6 +38,7 @@ export async function createApp({
   const customers = new CustomerRepository(pool);
   const accounts = new Accounts(customers);
   const tab = new Tab(pool, tabLimitCents);
+  const favorites = new Favorites(pool);
   const consumer = events && new OrderEventsConsumer(pool, events, logger);
   const classify = unavailableWhen(
     database.isUnavailable,
@@ -49,7 +51,7 @@ export async function createApp({
         name: 'everything.customer.v1.CustomerService',
         definition: customerV1.CustomerServiceService,
         implementation: customerService(
-          { customers, accounts, tab },
+          { customers, accounts, tab, favorites },
           database.guard,
           classify,
           logger,

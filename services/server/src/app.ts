@@ -88,6 +88,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     scope.addHook('onRequest', signedIn);
     orderRoutes(scope, {
       orders: deps.orders,
+      customers: deps.customers,
       valkey: deps.valkey,
       timeoutMs: deps.upstreamTimeoutMs,
     });

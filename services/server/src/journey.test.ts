@@ -36,7 +36,11 @@ describe('the order journey through the REST API', () => {
       ...rest,
       headers: { ...rest.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
-    return { status: response.statusCode, headers: response.headers, body: response.json<Body>() };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: (response.body ? response.json<Body>() : undefined) as Body,
+    };
   };
   const register = async (name = 'Ada') => {
     const response = await call<{ accessToken: string; refreshToken: string }>({
@@ -367,6 +371,89 @@ describe('the order journey through the REST API', () => {
     assert.equal(
       (await call({ method: 'GET', url: '/v1/customers/me', token: ada.refreshToken })).status,
       401,
+    );
+  });
+
+  test('favorites: save with options, the latest saved is the usual, order my usual, remove', async () => {
+    const ada = await register();
+    const latte = item('Caffè latte');
+    const oat = latte.optionGroups
+      .flatMap((group) => group.options)
+      .find((option) => option.name === 'Oat milk');
+    assert.ok(oat);
+    const none = await call<{ type: string }>({
+      method: 'POST',
+      url: '/v1/orders/usual',
+      token: ada.accessToken,
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    assert.equal(none.status, 422);
+    assert.equal(none.body.type, '/problems/no-usual');
+
+    await call({
+      method: 'PUT',
+      url: `/v1/customers/me/favorites/${item('Espresso').id}`,
+      token: ada.accessToken,
+    });
+    const saved = await call<{
+      favorites: { menuItemId: string; options: string[]; quantity: number }[];
+    }>({
+      method: 'PUT',
+      url: `/v1/customers/me/favorites/${latte.id}`,
+      token: ada.accessToken,
+      payload: { options: [oat.id], quantity: 2 },
+    });
+    assert.equal(saved.status, 200);
+    assert.deepEqual(
+      saved.body.favorites.map((favorite) => [
+        favorite.menuItemId,
+        favorite.options,
+        favorite.quantity,
+      ]),
+      [
+        [latte.id, [oat.id], 2],
+        [item('Espresso').id, [], 1],
+      ],
+    );
+
+    const key = randomUUID();
+    const usual = await call<Order>({
+      method: 'POST',
+      url: '/v1/orders/usual',
+      token: ada.accessToken,
+      headers: { 'idempotency-key': key },
+    });
+    assert.equal(usual.status, 201);
+    assert.deepEqual(
+      usual.body.items.map((line) => [line.name, line.quantity, line.unitPriceCents]),
+      [['Caffè latte', 2, 450]],
+    );
+    const again = await call<Order>({
+      method: 'POST',
+      url: '/v1/orders/usual',
+      token: ada.accessToken,
+      headers: { 'idempotency-key': key },
+    });
+    assert.equal(again.body.id, usual.body.id);
+
+    assert.equal(
+      (
+        await call({
+          method: 'DELETE',
+          url: `/v1/customers/me/favorites/${latte.id}`,
+          token: ada.accessToken,
+        })
+      ).status,
+      204,
+    );
+    const left = await call<{ favorites: { menuItemId: string }[] }>({
+      method: 'GET',
+      url: '/v1/customers/me/favorites',
+      token: ada.accessToken,
+    });
+    assert.deepEqual(
+      left.body.favorites.map((favorite) => favorite.menuItemId),
+      [item('Espresso').id],
     );
   });
 

@@ -11,6 +11,7 @@ import {
   type Role,
 } from '../customers/customer.ts';
 import { EmailTakenError, type CustomerRepository } from '../customers/customer-repository.ts';
+import type { Favorite, Favorites } from '../favorites/favorites.ts';
 import { TabLimitError, UnknownCustomerError, type Tab } from '../tab/tab.ts';
 
 const { Role: WireRole } = customerV1;
@@ -60,12 +61,15 @@ function toWire(customer: Customer | CustomerProfile): customerV1.Customer {
 }
 
 export function customerService(
-  deps: { customers: CustomerRepository; accounts: Accounts; tab: Tab },
+  deps: { customers: CustomerRepository; accounts: Accounts; tab: Tab; favorites: Favorites },
   guard: () => void,
   classify: ErrorClassifier,
   logger: Logger,
 ): customerV1.CustomerServiceServer {
-  const { customers, accounts, tab } = deps;
+  const { customers, accounts, tab, favorites } = deps;
+  const favoritesJson = (list: Favorite[]) => ({
+    favorites: list.map((favorite) => ({ ...favorite })),
+  });
   const handle = <Request, Response>(fn: (request: Request) => Promise<Response>) =>
     unary<Request, Response>(
       logger,
@@ -112,6 +116,24 @@ export function customerService(
       );
       return { tabBalanceCents: result.balanceCents, applied: result.applied };
     }),
+    setFavorite: handle(async (request: customerV1.SetFavoriteRequest) => {
+      if (!request.favorite) throw new ValidationError('favorite', 'is required');
+      return favoritesJson(
+        await favorites.save(requireId('customerId', request.customerId), {
+          menuItemId: request.favorite.menuItemId,
+          optionIds: request.favorite.optionIds,
+          quantity: request.favorite.quantity || 1,
+        }),
+      );
+    }),
+    removeFavorite: handle(async (request: customerV1.RemoveFavoriteRequest) =>
+      favoritesJson(
+        await favorites.remove(requireId('customerId', request.customerId), request.menuItemId),
+      ),
+    ),
+    listFavorites: handle(async (request: customerV1.ListFavoritesRequest) =>
+      favoritesJson(await favorites.list(requireId('customerId', request.customerId))),
+    ),
     refundTab: handle(async (request: customerV1.RefundTabRequest) => {
       const result = await tab.refund(
         requireId('customerId', request.customerId),

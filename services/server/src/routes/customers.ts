@@ -65,4 +65,106 @@ export function customerRoutes(
       return customerJson(customer);
     },
   );
+
+  const Favorite = Type.Object({
+    menuItemId: Uuid,
+    options: Type.Array(Type.String()),
+    quantity: Type.Integer({ minimum: 1, maximum: 20 }),
+    savedAt: Type.String({ format: 'date-time' }),
+  });
+  const Favorites = Type.Object({
+    favorites: Type.Array(Favorite, { description: 'The usual first.' }),
+  });
+  const favoritesJson = (favorites: customerV1.Favorite[]) => ({
+    favorites: favorites.map((favorite) => ({
+      menuItemId: favorite.menuItemId,
+      options: favorite.optionIds,
+      quantity: favorite.quantity,
+      savedAt: (favorite.savedAt ?? new Date(0)).toISOString(),
+    })),
+  });
+
+  typed.get(
+    '/v1/customers/me/favorites',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Your favorite drinks, the usual first',
+        response: { 200: Favorites, ...errors },
+      },
+    },
+    async (request) =>
+      favoritesJson(
+        (
+          await callPeer(
+            'customer',
+            customers,
+            'listFavorites',
+            { customerId: principalOf(request).sub },
+            timeoutMs,
+          )
+        ).favorites,
+      ),
+  );
+
+  typed.put(
+    '/v1/customers/me/favorites/:menuItemId',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Save a favorite drink with its options; the latest saved is your usual',
+        params: Type.Object({ menuItemId: Uuid }),
+        body: Type.Object({
+          options: Type.Optional(Type.Array(Type.String(), { maxItems: 20 })),
+          quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+        }),
+        response: { 200: Favorites, ...errors },
+      },
+      // The body is optional: a favorite without options takes the defaults.
+      preValidation: (request, _reply, done) => {
+        (request as { body: unknown }).body ??= {};
+        done();
+      },
+    },
+    async (request) => {
+      const { favorites } = await callPeer(
+        'customer',
+        customers,
+        'setFavorite',
+        {
+          customerId: principalOf(request).sub,
+          favorite: {
+            menuItemId: request.params.menuItemId,
+            optionIds: request.body.options ?? [],
+            quantity: request.body.quantity ?? 1,
+            savedAt: undefined,
+          },
+        },
+        timeoutMs,
+      );
+      return favoritesJson(favorites);
+    },
+  );
+
+  typed.delete(
+    '/v1/customers/me/favorites/:menuItemId',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Remove a favorite drink',
+        params: Type.Object({ menuItemId: Uuid }),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await callPeer(
+        'customer',
+        customers,
+        'removeFavorite',
+        { customerId: principalOf(request).sub, menuItemId: request.params.menuItemId },
+        timeoutMs,
+      );
+      return reply.code(204).send(null);
+    },
+  );
 }

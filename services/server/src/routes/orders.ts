@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { orderV1 } from '@everything/contracts';
+import { customerV1, orderV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import type { Valkey } from '@everything/valkey';
 import { hasRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
@@ -104,9 +104,14 @@ const actions: {
 
 export function orderRoutes(
   app: FastifyInstance,
-  deps: { orders: orderV1.OrderServiceClient; valkey: Valkey; timeoutMs: number },
+  deps: {
+    orders: orderV1.OrderServiceClient;
+    customers: customerV1.CustomerServiceClient;
+    valkey: Valkey;
+    timeoutMs: number;
+  },
 ) {
-  const { orders, valkey, timeoutMs } = deps;
+  const { orders, customers, valkey, timeoutMs } = deps;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const IdParams = Type.Object({ id: Uuid });
 
@@ -216,6 +221,64 @@ export function orderRoutes(
         timeoutMs,
       );
       return { orders: found.map(orderJson) };
+    },
+  );
+
+  typed.post(
+    '/v1/orders/usual',
+    {
+      schema: {
+        tags: ['orders'],
+        summary:
+          'Order my usual: your most recently saved favorite (requires an Idempotency-Key header)',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        response: { 201: Order, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { favorites } = await callPeer(
+        'customer',
+        customers,
+        'listFavorites',
+        { customerId: principal.sub },
+        timeoutMs,
+      );
+      const usual = favorites[0];
+      if (!usual) {
+        throw new Problem(
+          422,
+          'no-usual',
+          'No usual yet',
+          'Save a favorite drink first: PUT /v1/customers/me/favorites/{menuItemId}.',
+        );
+      }
+      const body = { usual: usual.menuItemId, options: usual.optionIds, quantity: usual.quantity };
+      const orderId = await reserveIdempotencyKey(
+        valkey,
+        { principal: principal.sub, key: request.headers['idempotency-key'] },
+        body,
+      );
+      const { order } = await callPeer(
+        'order',
+        orders,
+        'placeOrder',
+        {
+          orderId,
+          customerId: principal.sub,
+          customerName: principal.name,
+          lines: [
+            { menuItemId: usual.menuItemId, quantity: usual.quantity, optionIds: usual.optionIds },
+          ],
+        },
+        timeoutMs,
+        (error) =>
+          orderRefusal(error) ??
+          (error.code === Status.INVALID_ARGUMENT
+            ? new Problem(422, 'usual-unavailable', 'Your usual cannot be ordered', error.details)
+            : undefined),
+      );
+      return reply.code(201).header('location', `/v1/orders/${orderId}`).send(orderJson(order));
     },
   );
 

@@ -42,6 +42,39 @@ export namespace Role {
   export type UNRECOGNIZED = typeof Role.UNRECOGNIZED;
 }
 
+export interface Favorite {
+  menuItemId: string;
+  optionIds: string[];
+  quantity: number;
+  savedAt: Date | undefined;
+}
+
+export interface SetFavoriteRequest {
+  customerId: string;
+  favorite: Favorite | undefined;
+}
+
+export interface SetFavoriteResponse {
+  favorites: Favorite[];
+}
+
+export interface RemoveFavoriteRequest {
+  customerId: string;
+  menuItemId: string;
+}
+
+export interface RemoveFavoriteResponse {
+  favorites: Favorite[];
+}
+
+export interface ListFavoritesRequest {
+  customerId: string;
+}
+
+export interface ListFavoritesResponse {
+  favorites: Favorite[];
+}
+
 export interface RegisterCustomerRequest {
   email: string;
   password: string;
@@ -127,6 +160,453 @@ export interface CustomerStats {
   favoriteMenuItemId: string;
   lastOrderAt: Date | undefined;
 }
+
+function createBaseFavorite(): Favorite {
+  return { menuItemId: "", optionIds: [], quantity: 0, savedAt: undefined };
+}
+
+export const Favorite: MessageFns<Favorite> = {
+  encode(message: Favorite, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.menuItemId !== "") {
+      writer.uint32(10).string(message.menuItemId);
+    }
+    for (const v of message.optionIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.quantity !== 0) {
+      writer.uint32(24).int32(message.quantity);
+    }
+    if (message.savedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.savedAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Favorite {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFavorite();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.menuItemId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optionIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.quantity = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.savedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Favorite>, I>>(base?: I): Favorite {
+    return Favorite.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Favorite>, I>>(object: I): Favorite {
+    const message = createBaseFavorite();
+    message.menuItemId = object.menuItemId ?? "";
+    message.optionIds = object.optionIds?.map((e) => e) || [];
+    message.quantity = object.quantity ?? 0;
+    message.savedAt = object.savedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSetFavoriteRequest(): SetFavoriteRequest {
+  return { customerId: "", favorite: undefined };
+}
+
+export const SetFavoriteRequest: MessageFns<SetFavoriteRequest> = {
+  encode(message: SetFavoriteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.favorite !== undefined) {
+      Favorite.encode(message.favorite, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetFavoriteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetFavoriteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.favorite = Favorite.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SetFavoriteRequest>, I>>(base?: I): SetFavoriteRequest {
+    return SetFavoriteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetFavoriteRequest>, I>>(object: I): SetFavoriteRequest {
+    const message = createBaseSetFavoriteRequest();
+    message.customerId = object.customerId ?? "";
+    message.favorite = (object.favorite !== undefined && object.favorite !== null)
+      ? Favorite.fromPartial(object.favorite)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetFavoriteResponse(): SetFavoriteResponse {
+  return { favorites: [] };
+}
+
+export const SetFavoriteResponse: MessageFns<SetFavoriteResponse> = {
+  encode(message: SetFavoriteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.favorites) {
+      Favorite.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetFavoriteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetFavoriteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.favorites.push(Favorite.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SetFavoriteResponse>, I>>(base?: I): SetFavoriteResponse {
+    return SetFavoriteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetFavoriteResponse>, I>>(object: I): SetFavoriteResponse {
+    const message = createBaseSetFavoriteResponse();
+    message.favorites = object.favorites?.map((e) => Favorite.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRemoveFavoriteRequest(): RemoveFavoriteRequest {
+  return { customerId: "", menuItemId: "" };
+}
+
+export const RemoveFavoriteRequest: MessageFns<RemoveFavoriteRequest> = {
+  encode(message: RemoveFavoriteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.menuItemId !== "") {
+      writer.uint32(18).string(message.menuItemId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveFavoriteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveFavoriteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.menuItemId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RemoveFavoriteRequest>, I>>(base?: I): RemoveFavoriteRequest {
+    return RemoveFavoriteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveFavoriteRequest>, I>>(object: I): RemoveFavoriteRequest {
+    const message = createBaseRemoveFavoriteRequest();
+    message.customerId = object.customerId ?? "";
+    message.menuItemId = object.menuItemId ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveFavoriteResponse(): RemoveFavoriteResponse {
+  return { favorites: [] };
+}
+
+export const RemoveFavoriteResponse: MessageFns<RemoveFavoriteResponse> = {
+  encode(message: RemoveFavoriteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.favorites) {
+      Favorite.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveFavoriteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveFavoriteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.favorites.push(Favorite.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RemoveFavoriteResponse>, I>>(base?: I): RemoveFavoriteResponse {
+    return RemoveFavoriteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveFavoriteResponse>, I>>(object: I): RemoveFavoriteResponse {
+    const message = createBaseRemoveFavoriteResponse();
+    message.favorites = object.favorites?.map((e) => Favorite.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListFavoritesRequest(): ListFavoritesRequest {
+  return { customerId: "" };
+}
+
+export const ListFavoritesRequest: MessageFns<ListFavoritesRequest> = {
+  encode(message: ListFavoritesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFavoritesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFavoritesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListFavoritesRequest>, I>>(base?: I): ListFavoritesRequest {
+    return ListFavoritesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListFavoritesRequest>, I>>(object: I): ListFavoritesRequest {
+    const message = createBaseListFavoritesRequest();
+    message.customerId = object.customerId ?? "";
+    return message;
+  },
+};
+
+function createBaseListFavoritesResponse(): ListFavoritesResponse {
+  return { favorites: [] };
+}
+
+export const ListFavoritesResponse: MessageFns<ListFavoritesResponse> = {
+  encode(message: ListFavoritesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.favorites) {
+      Favorite.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFavoritesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFavoritesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.favorites.push(Favorite.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListFavoritesResponse>, I>>(base?: I): ListFavoritesResponse {
+    return ListFavoritesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListFavoritesResponse>, I>>(object: I): ListFavoritesResponse {
+    const message = createBaseListFavoritesResponse();
+    message.favorites = object.favorites?.map((e) => Favorite.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseRegisterCustomerRequest(): RegisterCustomerRequest {
   return { email: "", password: "", displayName: "" };
@@ -1351,6 +1831,42 @@ export const CustomerServiceService = {
     responseSerialize: (value: RefundTabResponse): Buffer => Buffer.from(RefundTabResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RefundTabResponse => RefundTabResponse.decode(value),
   },
+  /**
+   * Saves a drink, with its options, as a favorite; saving it again updates it and makes it
+   * the customer's usual (the most recently saved favorite).
+   */
+  setFavorite: {
+    path: "/everything.customer.v1.CustomerService/SetFavorite" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetFavoriteRequest): Buffer => Buffer.from(SetFavoriteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetFavoriteRequest => SetFavoriteRequest.decode(value),
+    responseSerialize: (value: SetFavoriteResponse): Buffer => Buffer.from(SetFavoriteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetFavoriteResponse => SetFavoriteResponse.decode(value),
+  },
+  /** Removing a drink that is not a favorite changes nothing. */
+  removeFavorite: {
+    path: "/everything.customer.v1.CustomerService/RemoveFavorite" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveFavoriteRequest): Buffer =>
+      Buffer.from(RemoveFavoriteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveFavoriteRequest => RemoveFavoriteRequest.decode(value),
+    responseSerialize: (value: RemoveFavoriteResponse): Buffer =>
+      Buffer.from(RemoveFavoriteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveFavoriteResponse => RemoveFavoriteResponse.decode(value),
+  },
+  /** The customer's favorites, the usual first. */
+  listFavorites: {
+    path: "/everything.customer.v1.CustomerService/ListFavorites" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListFavoritesRequest): Buffer => Buffer.from(ListFavoritesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListFavoritesRequest => ListFavoritesRequest.decode(value),
+    responseSerialize: (value: ListFavoritesResponse): Buffer =>
+      Buffer.from(ListFavoritesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListFavoritesResponse => ListFavoritesResponse.decode(value),
+  },
 } as const;
 
 export interface CustomerServiceServer extends UntypedServiceImplementation {
@@ -1370,6 +1886,15 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   chargeTab: handleUnaryCall<ChargeTabRequest, ChargeTabResponse>;
   /** Takes an order's charge off the tab. Idempotent per order; a no-op for an order never charged. */
   refundTab: handleUnaryCall<RefundTabRequest, RefundTabResponse>;
+  /**
+   * Saves a drink, with its options, as a favorite; saving it again updates it and makes it
+   * the customer's usual (the most recently saved favorite).
+   */
+  setFavorite: handleUnaryCall<SetFavoriteRequest, SetFavoriteResponse>;
+  /** Removing a drink that is not a favorite changes nothing. */
+  removeFavorite: handleUnaryCall<RemoveFavoriteRequest, RemoveFavoriteResponse>;
+  /** The customer's favorites, the usual first. */
+  listFavorites: handleUnaryCall<ListFavoritesRequest, ListFavoritesResponse>;
 }
 
 export interface CustomerServiceClient extends Client {
@@ -1486,6 +2011,57 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RefundTabResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Saves a drink, with its options, as a favorite; saving it again updates it and makes it
+   * the customer's usual (the most recently saved favorite).
+   */
+  setFavorite(
+    request: SetFavoriteRequest,
+    callback: (error: ServiceError | null, response: SetFavoriteResponse) => void,
+  ): ClientUnaryCall;
+  setFavorite(
+    request: SetFavoriteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetFavoriteResponse) => void,
+  ): ClientUnaryCall;
+  setFavorite(
+    request: SetFavoriteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetFavoriteResponse) => void,
+  ): ClientUnaryCall;
+  /** Removing a drink that is not a favorite changes nothing. */
+  removeFavorite(
+    request: RemoveFavoriteRequest,
+    callback: (error: ServiceError | null, response: RemoveFavoriteResponse) => void,
+  ): ClientUnaryCall;
+  removeFavorite(
+    request: RemoveFavoriteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveFavoriteResponse) => void,
+  ): ClientUnaryCall;
+  removeFavorite(
+    request: RemoveFavoriteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveFavoriteResponse) => void,
+  ): ClientUnaryCall;
+  /** The customer's favorites, the usual first. */
+  listFavorites(
+    request: ListFavoritesRequest,
+    callback: (error: ServiceError | null, response: ListFavoritesResponse) => void,
+  ): ClientUnaryCall;
+  listFavorites(
+    request: ListFavoritesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListFavoritesResponse) => void,
+  ): ClientUnaryCall;
+  listFavorites(
+    request: ListFavoritesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListFavoritesResponse) => void,
   ): ClientUnaryCall;
 }
 
