@@ -54,6 +54,7 @@ describe('an outage of Kafka', () => {
         orderId: randomUUID(),
         customerId,
         customerName: 'Ada',
+        redeemFreeDrink: false,
         lines: [{ menuItemId: latte, quantity: 1, optionIds: [] }],
       },
       10_000,

@@ -92,6 +92,7 @@ describe('an order service killed mid-order', () => {
         orderId: randomUUID(),
         customerId: customer?.id ?? '',
         customerName: 'Ada',
+        redeemFreeDrink: false,
         lines: [{ menuItemId: items[0]?.id ?? '', quantity: 1, optionIds: [] }],
       },
       10_000,

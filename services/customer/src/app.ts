@@ -51,7 +51,7 @@ export async function createApp({
         name: 'everything.customer.v1.CustomerService',
         definition: customerV1.CustomerServiceService,
         implementation: customerService(
-          { customers, accounts, tab, favorites },
+          { pool, customers, accounts, tab, favorites },
           database.guard,
           classify,
           logger,

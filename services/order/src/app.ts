@@ -30,6 +30,8 @@ export interface OrderDeps {
   customers: customerV1.CustomerServiceClient;
   kafka: { brokers: string[]; topic: string };
   timeouts: { acceptMs: number; pickupMs: number; upstreamMs: number };
+  /** Loyalty points a free drink costs. */
+  pointsPerFreeDrink: number;
 }
 
 export interface OrderApp {
@@ -54,7 +56,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     temporal.taskQueue,
     async (id) => (await orders.find(id))?.status,
   );
-  const ordering = new Ordering(orders, catalog, workflows, deps.timeouts);
+  const ordering = new Ordering(orders, catalog, workflows, deps.timeouts, deps.pointsPerFreeDrink);
   const worker: Worker = await createOrderWorker({
     connection: temporal.connection,
     namespace: temporal.namespace,

@@ -12,6 +12,8 @@ export const orderConfigShape = {
   ORDER_ACCEPT_TIMEOUT_SECONDS: env.int(1, 86_400).default(300),
   /** A ready order not picked up within this expires. */
   ORDER_PICKUP_TIMEOUT_SECONDS: env.int(1, 86_400).default(1_800),
+  /** Loyalty points a free drink costs (customers earn one per whole euro). */
+  LOYALTY_POINTS_PER_FREE_DRINK: env.int(1, 100_000).default(100),
   CUSTOMER_SERVICE_ADDRESS: env.address(),
   UPSTREAM_TIMEOUT_MS: env.int(100, 30_000).default(2_000),
   TEMPORAL_ADDRESS: env.address(),

@@ -48,6 +48,7 @@ runMain('order', async () => {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
     },
     customers,
+    pointsPerFreeDrink: config.LOYALTY_POINTS_PER_FREE_DRINK,
     kafka: { brokers: config.KAFKA_BROKERS.split(','), topic: config.ORDER_EVENTS_TOPIC },
     timeouts: {
       acceptMs: config.ORDER_ACCEPT_TIMEOUT_SECONDS * 1_000,

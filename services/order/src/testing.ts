@@ -71,6 +71,7 @@ export async function orderTestDeps(
       taskQueue: `orders-${randomUUID()}`,
     },
     customers,
+    pointsPerFreeDrink: 10,
     kafka: { brokers: [kafkaBroker], topic },
     timeouts: {
       acceptMs: options.acceptMs ?? 60_000,

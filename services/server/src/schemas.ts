@@ -30,6 +30,11 @@ export const Order = Type.Object({
     }),
   ),
   totalCents: Type.Integer({ minimum: 0 }),
+  discountCents: Type.Integer({
+    minimum: 0,
+    description: 'Taken off for a drink paid with loyalty points.',
+  }),
+  pointsRedeemed: Type.Integer({ minimum: 0 }),
   placedAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   queuePosition: Type.Optional(

@@ -11,7 +11,9 @@ import {
   type Role,
 } from '../customers/customer.ts';
 import { EmailTakenError, type CustomerRepository } from '../customers/customer-repository.ts';
+import type pg from 'pg';
 import type { Favorite, Favorites } from '../favorites/favorites.ts';
+import { NotEnoughPointsError, redeemPoints, restorePoints } from '../loyalty/loyalty.ts';
 import { TabLimitError, UnknownCustomerError, type Tab } from '../tab/tab.ts';
 
 const { Role: WireRole } = customerV1;
@@ -37,6 +39,8 @@ export function classifyDomainError(error: unknown): GrpcError | undefined {
     return new GrpcError(Status.UNAUTHENTICATED, error.message);
   if (error instanceof TabLimitError)
     return new GrpcError(Status.FAILED_PRECONDITION, error.message);
+  if (error instanceof NotEnoughPointsError)
+    return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   if (error instanceof UnknownCustomerError) return new GrpcError(Status.NOT_FOUND, error.message);
   return undefined;
 }
@@ -61,12 +65,18 @@ function toWire(customer: Customer | CustomerProfile): customerV1.Customer {
 }
 
 export function customerService(
-  deps: { customers: CustomerRepository; accounts: Accounts; tab: Tab; favorites: Favorites },
+  deps: {
+    pool: pg.Pool;
+    customers: CustomerRepository;
+    accounts: Accounts;
+    tab: Tab;
+    favorites: Favorites;
+  },
   guard: () => void,
   classify: ErrorClassifier,
   logger: Logger,
 ): customerV1.CustomerServiceServer {
-  const { customers, accounts, tab, favorites } = deps;
+  const { pool, customers, accounts, tab, favorites } = deps;
   const favoritesJson = (list: Favorite[]) => ({
     favorites: list.map((favorite) => ({ ...favorite })),
   });
@@ -116,6 +126,22 @@ export function customerService(
       );
       return { tabBalanceCents: result.balanceCents, applied: result.applied };
     }),
+    redeemPoints: handle(async (request: customerV1.RedeemPointsRequest) => {
+      if (request.points <= 0) throw new ValidationError('points', 'must be positive');
+      return redeemPoints(
+        pool,
+        requireId('customerId', request.customerId),
+        requireId('orderId', request.orderId),
+        request.points,
+      );
+    }),
+    restorePoints: handle(async (request: customerV1.RestorePointsRequest) =>
+      restorePoints(
+        pool,
+        requireId('customerId', request.customerId),
+        requireId('orderId', request.orderId),
+      ),
+    ),
     setFavorite: handle(async (request: customerV1.SetFavoriteRequest) => {
       if (!request.favorite) throw new ValidationError('favorite', 'is required');
       return favoritesJson(

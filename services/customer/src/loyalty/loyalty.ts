@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { withTransaction } from '@everything/postgres';
 import { PoisonMessageError, type OrderEvent } from '../events/order-event.ts';
+import { UnknownCustomerError } from '../tab/tab.ts';
 
 /** The loyalty rule: one point for every whole euro (100 cents) of a completed order. */
 export function pointsFor(totalCents: number): number {
@@ -49,5 +50,63 @@ export async function applyOrderEvent(pool: pg.Pool, event: OrderEvent): Promise
       );
     }
     return true;
+  });
+}
+
+export class NotEnoughPointsError extends Error {
+  override name = 'NotEnoughPointsError';
+}
+
+const balance = async (client: pg.PoolClient, customerId: string) =>
+  (
+    await client.query<{ points: number }>(
+      'SELECT COALESCE(sum(points), 0)::int AS points FROM loyalty_entries WHERE customer_id = $1',
+      [customerId],
+    )
+  ).rows[0]?.points ?? 0;
+
+/** Takes `points` for an order, once; refuses when the customer has fewer. */
+export async function redeemPoints(
+  pool: pg.Pool,
+  customerId: string,
+  orderId: string,
+  points: number,
+) {
+  return withTransaction(pool, async (client) => {
+    // The row lock serialises redemptions of one customer, so points cannot be spent twice.
+    const customer = await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [
+      customerId,
+    ]);
+    if (customer.rowCount === 0) throw new UnknownCustomerError(`no customer has id ${customerId}`);
+    const done = await client.query(
+      "SELECT 1 FROM loyalty_entries WHERE order_id = $1 AND reason = 'redeemed'",
+      [orderId],
+    );
+    if (done.rowCount === 0) {
+      const available = await balance(client, customerId);
+      if (available < points)
+        throw new NotEnoughPointsError(
+          `a free drink needs ${points} points; the customer has ${available}`,
+        );
+      await client.query(
+        "INSERT INTO loyalty_entries (customer_id, order_id, event_id, points, reason) VALUES ($1, $2, gen_random_uuid(), $3, 'redeemed')",
+        [customerId, orderId, -points],
+      );
+    }
+    return { loyaltyPoints: await balance(client, customerId), applied: done.rowCount === 0 };
+  });
+}
+
+/** Gives back what an order redeemed, once: for a cancelled order. */
+export async function restorePoints(pool: pg.Pool, customerId: string, orderId: string) {
+  return withTransaction(pool, async (client) => {
+    const { rowCount } = await client.query(
+      `INSERT INTO loyalty_entries (customer_id, order_id, event_id, points, reason)
+       SELECT customer_id, order_id, gen_random_uuid(), -points, 'restored' FROM loyalty_entries
+        WHERE order_id = $1 AND customer_id = $2 AND reason = 'redeemed'
+       ON CONFLICT DO NOTHING`,
+      [orderId, customerId],
+    );
+    return { loyaltyPoints: await balance(client, customerId), applied: rowCount === 1 };
   });
 }

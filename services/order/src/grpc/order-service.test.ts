@@ -61,6 +61,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
       orderId,
       customerId,
       customerName: 'Ada',
+      redeemFreeDrink: false,
       lines: [
         {
           menuItemId: item('Caffè latte').id,
@@ -177,6 +178,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
       orderId: randomUUID(),
       customerId,
       customerName: 'Ada',
+      redeemFreeDrink: false,
       lines: [
         {
           menuItemId: item('Matcha latte').id,
@@ -207,6 +209,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
       orderId,
       customerId,
       customerName: 'Ada',
+      redeemFreeDrink: false,
       lines: [
         {
           menuItemId: item('Espresso').id,
@@ -221,6 +224,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
       orderId: 'nope',
       customerId,
       customerName: 'Ada',
+      redeemFreeDrink: false,
       lines: [],
     });
     assert.equal(badId.error?.code, Status.INVALID_ARGUMENT);
@@ -236,10 +240,84 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
       orderId: randomUUID(),
       customerId,
       customerName: 'Ada',
+      redeemFreeDrink: false,
       lines: [{ menuItemId: item('Cold brew').id, quantity: 1, optionIds: [] }],
     });
     assert.equal(error?.code, Status.FAILED_PRECONDITION);
     assert.match(error.details, /Cold brew is unavailable/);
+  });
+
+  test('a free drink paid with points: discounted, points taken once, given back once when cancelled', async () => {
+    const customerId = await deps.registerCustomer();
+    const pointsOf = async () =>
+      (await callUnary(deps.customers, 'getCustomer', { id: customerId }, 5_000)).customer
+        ?.loyaltyPoints;
+
+    const tooFew = await rpc('placeOrder', {
+      orderId: randomUUID(),
+      customerId,
+      customerName: 'Ada',
+      redeemFreeDrink: true,
+      lines: [{ menuItemId: item('Espresso').id, quantity: 1, optionIds: [] }],
+    });
+    await eventually(
+      'an order without enough points is cancelled',
+      async () =>
+        (await rpc('getOrder', { orderId: tooFew.response?.order?.id ?? '' })).response?.order
+          ?.status === OrderStatus.ORDER_STATUS_CANCELLED,
+    );
+    const refused = await rpc('getOrder', { orderId: tooFew.response?.order?.id ?? '' });
+    assert.match(
+      refused.response?.order?.statusReason ?? '',
+      /^not paid with points: a free drink needs 10 points; the customer has 0/,
+    );
+    assert.equal(await tabOf(customerId), 0);
+
+    // Earn points: a completed 13.50 order is worth 13 points (one per whole euro).
+    const earning = await rpc('placeOrder', {
+      orderId: randomUUID(),
+      customerId,
+      customerName: 'Ada',
+      redeemFreeDrink: false,
+      lines: [
+        {
+          menuItemId: item('Caffè latte').id,
+          quantity: 3,
+          optionIds: [optionId('Caffè latte', 'Oat milk')],
+        },
+      ],
+    });
+    for (const action of ['acceptOrder', 'markOrderReady', 'pickUpOrder'] as const) {
+      await rpc(action, { orderId: earning.response?.order?.id ?? '', actorId: 'barista-1' });
+    }
+    await eventually('the points are earned', async () => (await pointsOf()) === 13);
+
+    const free = await rpc('placeOrder', {
+      orderId: randomUUID(),
+      customerId,
+      customerName: 'Ada',
+      redeemFreeDrink: true,
+      lines: [
+        {
+          menuItemId: item('Caffè latte').id,
+          quantity: 1,
+          optionIds: [optionId('Caffè latte', 'Oat milk')],
+        },
+        { menuItemId: item('Espresso').id, quantity: 1, optionIds: [] },
+      ],
+    });
+    const order = free.response?.order;
+    assert.ok(order);
+    assert.deepEqual([order.discountCents, order.pointsRedeemed, order.totalCents], [450, 10, 250]);
+    await eventually('the points are taken', async () => (await pointsOf()) === 3);
+    await eventually('the rest is charged', async () => (await tabOf(customerId)) === 1350 + 250);
+
+    await rpc('cancelOrder', { orderId: order.id, actorId: customerId, reason: '' });
+    await eventually('the points come back', async () => (await pointsOf()) === 13);
+    await eventually('the tab is refunded', async () => (await tabOf(customerId)) === 1350);
+    const again = await rpc('cancelOrder', { orderId: order.id, actorId: customerId, reason: '' });
+    assert.equal(again.error?.code, Status.FAILED_PRECONDITION);
+    assert.equal(await pointsOf(), 13);
   });
 
   test('every state change reaches Kafka in order, keyed by order, with id, type and version headers', async () => {

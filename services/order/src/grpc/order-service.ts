@@ -56,6 +56,8 @@ function toWire(order: OrderView): orderV1.Order {
       lineTotalCents: line.unitPriceCents * line.quantity,
     })),
     totalCents: order.totalCents,
+    discountCents: order.discountCents,
+    pointsRedeemed: order.pointsRedeemed,
     placedAt: order.placedAt,
     updatedAt: order.updatedAt,
     queuePosition: order.queue?.position ?? 0,
@@ -107,6 +109,7 @@ export function orderService(
           quantity: line.quantity,
           optionIds: line.optionIds,
         })),
+        redeemFreeDrink: request.redeemFreeDrink,
       });
       return { order: toWire(order) };
     }),

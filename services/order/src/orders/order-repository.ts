@@ -10,6 +10,8 @@ interface OrderRow {
   status: OrderStatus;
   status_reason: string | null;
   total_cents: number;
+  discount_cents: number;
+  points_redeemed: number;
   placed_at: Date;
   updated_at: Date;
   accept_by: Date;
@@ -17,7 +19,7 @@ interface OrderRow {
 }
 
 const select = `
-  SELECT o.id, o.customer_id, o.customer_name, o.status, o.status_reason, o.total_cents,
+  SELECT o.id, o.customer_id, o.customer_name, o.status, o.status_reason, o.total_cents, o.discount_cents, o.points_redeemed,
          o.placed_at, o.updated_at, o.accept_by,
          (SELECT json_agg(json_build_object(
                    'menuItemId', l.menu_item_id, 'name', l.name, 'quantity', l.quantity,
@@ -33,6 +35,8 @@ const toOrder = (row: OrderRow): Order => ({
   statusReason: row.status_reason ?? undefined,
   lines: row.lines,
   totalCents: row.total_cents,
+  discountCents: row.discount_cents,
+  pointsRedeemed: row.points_redeemed,
   placedAt: row.placed_at,
   updatedAt: row.updated_at,
   acceptBy: row.accept_by,
@@ -66,9 +70,17 @@ export class OrderRepository {
   ): Promise<{ order: Order; created: boolean }> {
     return withTransaction(this.#pool, async (client) => {
       const inserted = await client.query(
-        `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, accept_by)
-         VALUES ($1, $2, $3, 'placed', $4, $5) ON CONFLICT (id) DO NOTHING`,
-        [order.id, order.customerId, order.customerName, order.totalCents, order.acceptBy],
+        `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, discount_cents, points_redeemed, accept_by)
+         VALUES ($1, $2, $3, 'placed', $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+        [
+          order.id,
+          order.customerId,
+          order.customerName,
+          order.totalCents,
+          order.discountCents,
+          order.pointsRedeemed,
+          order.acceptBy,
+        ],
       );
       if (inserted.rowCount === 0) {
         const existing = await this.#find(client, order.id);

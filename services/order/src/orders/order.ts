@@ -18,6 +18,9 @@ export interface Order {
   status: OrderStatus;
   statusReason: string | undefined;
   lines: OrderLine[];
+  /** Taken off the subtotal for a drink paid with loyalty points; totalCents is after it. */
+  discountCents: number;
+  pointsRedeemed: number;
   totalCents: number;
   placedAt: Date;
   updatedAt: Date;

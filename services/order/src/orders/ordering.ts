@@ -9,7 +9,7 @@ import {
   type QueueEstimate,
 } from './order.ts';
 import type { OrderRepository } from './order-repository.ts';
-import { priceLines, type LineRequest } from './pricing.ts';
+import { freeDrinkDiscount, priceLines, type LineRequest } from './pricing.ts';
 
 /** Where orders' workflows run; Temporal in the service, anything in a test. */
 export interface OrderWorkflows {
@@ -23,6 +23,8 @@ export interface PlaceOrder {
   customerId: string;
   customerName: string;
   lines: LineRequest[];
+  /** Pay for the most expensive drink with loyalty points. */
+  redeemFreeDrink: boolean;
 }
 
 export type OrderView = Order & { queue: QueueEstimate | undefined };
@@ -37,28 +39,35 @@ export class Ordering {
   readonly #menu: MenuCatalog;
   readonly #workflows: OrderWorkflows;
   readonly #timeouts: { acceptMs: number; pickupMs: number };
+  readonly #pointsPerFreeDrink: number;
 
   constructor(
     orders: OrderRepository,
     menu: MenuCatalog,
     workflows: OrderWorkflows,
     timeouts: { acceptMs: number; pickupMs: number },
+    pointsPerFreeDrink: number,
   ) {
     this.#orders = orders;
     this.#menu = menu;
     this.#workflows = workflows;
     this.#timeouts = timeouts;
+    this.#pointsPerFreeDrink = pointsPerFreeDrink;
   }
 
   async place(request: PlaceOrder): Promise<OrderView> {
     const { items } = await this.#menu.list();
     const lines = priceLines(request.lines, items);
+    const subtotal = lines.reduce((sum, line) => sum + lineTotal(line), 0);
+    const discountCents = request.redeemFreeDrink ? freeDrinkDiscount(lines) : 0;
     const { order } = await this.#orders.insertPlaced({
       id: request.orderId,
       customerId: request.customerId,
       customerName: request.customerName,
       lines,
-      totalCents: lines.reduce((sum, line) => sum + lineTotal(line), 0),
+      discountCents,
+      pointsRedeemed: request.redeemFreeDrink ? this.#pointsPerFreeDrink : 0,
+      totalCents: subtotal - discountCents,
       acceptBy: new Date(Date.now() + this.#timeouts.acceptMs),
     });
     // Also on a retry: the order may have been stored by an attempt that failed to start it.
@@ -66,6 +75,7 @@ export class Ordering {
       orderId: order.id,
       customerId: order.customerId,
       totalCents: order.totalCents,
+      pointsToRedeem: order.pointsRedeemed,
       acceptBy: order.acceptBy.getTime(),
       pickupTimeoutMs: this.#timeouts.pickupMs,
     });

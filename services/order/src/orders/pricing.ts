@@ -21,6 +21,11 @@ export class PricingError extends Error {
   }
 }
 
+/** A free drink: the most expensive single drink of the order, one unit of it. */
+export function freeDrinkDiscount(lines: OrderLine[]): number {
+  return Math.max(0, ...lines.map((line) => line.unitPriceCents));
+}
+
 export const MAX_LINES = 20;
 export const MAX_QUANTITY = 20;
 

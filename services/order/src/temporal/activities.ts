@@ -1,17 +1,18 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { customerV1 } from '@everything/contracts';
+import type { customerV1 } from '@everything/contracts';
 import { callUnary, isServiceError, Status } from '@everything/grpc';
 import type { OrderStatus } from '../orders/order.ts';
 import type { OrderRepository } from '../orders/order-repository.ts';
 
+export type Refusable = { ok: true } | { ok: false; reason: string };
+
 export interface OrderActivities {
   /** Puts the order on the customer's tab; `ok: false` when the customer service refuses it. */
-  chargeTab(
-    customerId: string,
-    orderId: string,
-    amountCents: number,
-  ): Promise<{ ok: true } | { ok: false; reason: string }>;
+  chargeTab(customerId: string, orderId: string, amountCents: number): Promise<Refusable>;
   refundTab(customerId: string, orderId: string): Promise<void>;
+  /** Takes loyalty points for a free drink; `ok: false` when the customer has too few. */
+  redeemPoints(customerId: string, orderId: string, points: number): Promise<Refusable>;
+  restorePoints(customerId: string, orderId: string): Promise<void>;
   /** Writes the transition and its outbox event in one transaction; safe to retry. */
   recordTransition(
     orderId: string,
@@ -19,6 +20,22 @@ export interface OrderActivities {
     to: OrderStatus,
     reason?: string,
   ): Promise<void>;
+}
+
+/** A refusal is an answer, not a failure to retry: the tab limit, too few points, an unknown customer. */
+async function refusable(call: () => Promise<unknown>): Promise<Refusable> {
+  try {
+    await call();
+    return { ok: true };
+  } catch (error) {
+    if (
+      isServiceError(error) &&
+      (error.code === Status.FAILED_PRECONDITION || error.code === Status.NOT_FOUND)
+    ) {
+      return { ok: false, reason: error.details };
+    }
+    throw error;
+  }
 }
 
 /** The workflow's I/O. Every activity is idempotent, because Temporal retries them. */
@@ -29,23 +46,19 @@ export function createActivities(deps: {
 }): OrderActivities {
   const { orders, customers, timeoutMs } = deps;
   return {
-    async chargeTab(customerId, orderId, amountCents) {
-      try {
-        await callUnary(customers, 'chargeTab', { customerId, orderId, amountCents }, timeoutMs);
-        return { ok: true };
-      } catch (error) {
-        // A refusal is an answer, not a failure to retry: the tab limit or an unknown customer.
-        if (
-          isServiceError(error) &&
-          (error.code === Status.FAILED_PRECONDITION || error.code === Status.NOT_FOUND)
-        ) {
-          return { ok: false, reason: error.details };
-        }
-        throw error;
-      }
-    },
+    chargeTab: (customerId, orderId, amountCents) =>
+      refusable(() =>
+        callUnary(customers, 'chargeTab', { customerId, orderId, amountCents }, timeoutMs),
+      ),
     async refundTab(customerId, orderId) {
       await callUnary(customers, 'refundTab', { customerId, orderId }, timeoutMs);
+    },
+    redeemPoints: (customerId, orderId, points) =>
+      refusable(() =>
+        callUnary(customers, 'redeemPoints', { customerId, orderId, points }, timeoutMs),
+      ),
+    async restorePoints(customerId, orderId) {
+      await callUnary(customers, 'restorePoints', { customerId, orderId }, timeoutMs);
     },
     async recordTransition(orderId, from, to, reason) {
       try {

@@ -8,6 +8,8 @@ export interface OrderWorkflowInput {
   orderId: string;
   customerId: string;
   totalCents: number;
+  /** Loyalty points the order pays with (a free drink); 0 for none. */
+  pointsToRedeem: number;
   /** Epoch milliseconds: a placed order not accepted by then is cancelled and refunded. */
   acceptBy: number;
   /** How long a ready order waits for pickup before it expires. */

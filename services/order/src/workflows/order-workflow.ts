@@ -21,15 +21,16 @@ import {
 
 export type { OrderWorkflowInput } from './definitions.ts';
 
-const { chargeTab, refundTab, recordTransition } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '10 seconds',
-  // Retried until the customer service and the database answer; only a refused charge is final.
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: ['TabRefused'],
-  },
-});
+const { chargeTab, refundTab, redeemPoints, restorePoints, recordTransition } =
+  proxyActivities<OrderActivities>({
+    startToCloseTimeout: '10 seconds',
+    // Retried until the customer service and the database answer; only a refused charge is final.
+    retry: {
+      initialInterval: '1 second',
+      maximumInterval: '30 seconds',
+      nonRetryableErrorTypes: ['TabRefused'],
+    },
+  });
 
 interface Pending {
   action: OrderAction;
@@ -69,9 +70,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await recordTransition(input.orderId, status, to, reason);
     status = to;
   };
+  // Compensation: whatever the order took is given back, each exactly once (the ledgers are per order).
   const cancel = async (reason: string) => {
     await move('cancelled', reason);
     await refundTab(input.customerId, input.orderId);
+    if (input.pointsToRedeem > 0) await restorePoints(input.customerId, input.orderId);
   };
   const handle = async (request: Pending) => {
     const { from, to } = transitions[request.action];
@@ -95,8 +98,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return pending.shift();
   };
 
-  const charged = await chargeTab(input.customerId, input.orderId, input.totalCents);
-  if (!charged.ok) await move('cancelled', `not charged: ${charged.reason}`);
+  const redeemed =
+    input.pointsToRedeem > 0
+      ? await redeemPoints(input.customerId, input.orderId, input.pointsToRedeem)
+      : { ok: true as const };
+  if (!redeemed.ok) {
+    await move('cancelled', `not paid with points: ${redeemed.reason}`);
+  } else if (input.totalCents > 0) {
+    const charged = await chargeTab(input.customerId, input.orderId, input.totalCents);
+    if (!charged.ok) await cancel(`not charged: ${charged.reason}`);
+  }
 
   while (status === 'placed') {
     const request = await nextRequest(input.acceptBy - Date.now());

@@ -24,6 +24,11 @@ const OrderRequest = Type.Object({
     }),
     { minItems: 1, maxItems: 20 },
   ),
+  redeemFreeDrink: Type.Optional(
+    Type.Boolean({
+      description: 'Pay for the most expensive drink with loyalty points (100 points by default).',
+    }),
+  ),
 });
 
 const errors = {
@@ -156,6 +161,7 @@ export function orderRoutes(
             quantity: item.quantity,
             optionIds: item.options ?? [],
           })),
+          redeemFreeDrink: request.body.redeemFreeDrink ?? false,
         },
         timeoutMs,
         orderRefusal,
@@ -270,6 +276,7 @@ export function orderRoutes(
           lines: [
             { menuItemId: usual.menuItemId, quantity: usual.quantity, optionIds: usual.optionIds },
           ],
+          redeemFreeDrink: false,
         },
         timeoutMs,
         (error) =>

@@ -53,6 +53,8 @@ export function orderJson(order: orderV1.Order | undefined) {
       lineTotalCents: line.lineTotalCents,
     })),
     totalCents: order.totalCents,
+    discountCents: order.discountCents,
+    pointsRedeemed: order.pointsRedeemed,
     placedAt: (order.placedAt ?? new Date(0)).toISOString(),
     updatedAt: (order.updatedAt ?? new Date(0)).toISOString(),
     ...(open ? { queuePosition: order.queuePosition } : {}),

@@ -42,6 +42,27 @@ export namespace Role {
   export type UNRECOGNIZED = typeof Role.UNRECOGNIZED;
 }
 
+export interface RedeemPointsRequest {
+  customerId: string;
+  orderId: string;
+  points: number;
+}
+
+export interface RedeemPointsResponse {
+  loyaltyPoints: number;
+  applied: boolean;
+}
+
+export interface RestorePointsRequest {
+  customerId: string;
+  orderId: string;
+}
+
+export interface RestorePointsResponse {
+  loyaltyPoints: number;
+  applied: boolean;
+}
+
 export interface Favorite {
   menuItemId: string;
   optionIds: string[];
@@ -160,6 +181,286 @@ export interface CustomerStats {
   favoriteMenuItemId: string;
   lastOrderAt: Date | undefined;
 }
+
+function createBaseRedeemPointsRequest(): RedeemPointsRequest {
+  return { customerId: "", orderId: "", points: 0 };
+}
+
+export const RedeemPointsRequest: MessageFns<RedeemPointsRequest> = {
+  encode(message: RedeemPointsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(18).string(message.orderId);
+    }
+    if (message.points !== 0) {
+      writer.uint32(24).int32(message.points);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RedeemPointsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedeemPointsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.points = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RedeemPointsRequest>, I>>(base?: I): RedeemPointsRequest {
+    return RedeemPointsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RedeemPointsRequest>, I>>(object: I): RedeemPointsRequest {
+    const message = createBaseRedeemPointsRequest();
+    message.customerId = object.customerId ?? "";
+    message.orderId = object.orderId ?? "";
+    message.points = object.points ?? 0;
+    return message;
+  },
+};
+
+function createBaseRedeemPointsResponse(): RedeemPointsResponse {
+  return { loyaltyPoints: 0, applied: false };
+}
+
+export const RedeemPointsResponse: MessageFns<RedeemPointsResponse> = {
+  encode(message: RedeemPointsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.loyaltyPoints !== 0) {
+      writer.uint32(8).int32(message.loyaltyPoints);
+    }
+    if (message.applied !== false) {
+      writer.uint32(16).bool(message.applied);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RedeemPointsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedeemPointsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.loyaltyPoints = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.applied = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RedeemPointsResponse>, I>>(base?: I): RedeemPointsResponse {
+    return RedeemPointsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RedeemPointsResponse>, I>>(object: I): RedeemPointsResponse {
+    const message = createBaseRedeemPointsResponse();
+    message.loyaltyPoints = object.loyaltyPoints ?? 0;
+    message.applied = object.applied ?? false;
+    return message;
+  },
+};
+
+function createBaseRestorePointsRequest(): RestorePointsRequest {
+  return { customerId: "", orderId: "" };
+}
+
+export const RestorePointsRequest: MessageFns<RestorePointsRequest> = {
+  encode(message: RestorePointsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(18).string(message.orderId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestorePointsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestorePointsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RestorePointsRequest>, I>>(base?: I): RestorePointsRequest {
+    return RestorePointsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestorePointsRequest>, I>>(object: I): RestorePointsRequest {
+    const message = createBaseRestorePointsRequest();
+    message.customerId = object.customerId ?? "";
+    message.orderId = object.orderId ?? "";
+    return message;
+  },
+};
+
+function createBaseRestorePointsResponse(): RestorePointsResponse {
+  return { loyaltyPoints: 0, applied: false };
+}
+
+export const RestorePointsResponse: MessageFns<RestorePointsResponse> = {
+  encode(message: RestorePointsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.loyaltyPoints !== 0) {
+      writer.uint32(8).int32(message.loyaltyPoints);
+    }
+    if (message.applied !== false) {
+      writer.uint32(16).bool(message.applied);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestorePointsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestorePointsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.loyaltyPoints = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.applied = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RestorePointsResponse>, I>>(base?: I): RestorePointsResponse {
+    return RestorePointsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestorePointsResponse>, I>>(object: I): RestorePointsResponse {
+    const message = createBaseRestorePointsResponse();
+    message.loyaltyPoints = object.loyaltyPoints ?? 0;
+    message.applied = object.applied ?? false;
+    return message;
+  },
+};
 
 function createBaseFavorite(): Favorite {
   return { menuItemId: "", optionIds: [], quantity: 0, savedAt: undefined };
@@ -1832,6 +2133,31 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): RefundTabResponse => RefundTabResponse.decode(value),
   },
   /**
+   * Takes loyalty points for an order (a free drink). Idempotent per order;
+   * FAILED_PRECONDITION when the customer has fewer points.
+   */
+  redeemPoints: {
+    path: "/everything.customer.v1.CustomerService/RedeemPoints" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RedeemPointsRequest): Buffer => Buffer.from(RedeemPointsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RedeemPointsRequest => RedeemPointsRequest.decode(value),
+    responseSerialize: (value: RedeemPointsResponse): Buffer =>
+      Buffer.from(RedeemPointsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RedeemPointsResponse => RedeemPointsResponse.decode(value),
+  },
+  /** Gives back the points an order redeemed, once; a no-op when it redeemed none. */
+  restorePoints: {
+    path: "/everything.customer.v1.CustomerService/RestorePoints" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RestorePointsRequest): Buffer => Buffer.from(RestorePointsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RestorePointsRequest => RestorePointsRequest.decode(value),
+    responseSerialize: (value: RestorePointsResponse): Buffer =>
+      Buffer.from(RestorePointsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RestorePointsResponse => RestorePointsResponse.decode(value),
+  },
+  /**
    * Saves a drink, with its options, as a favorite; saving it again updates it and makes it
    * the customer's usual (the most recently saved favorite).
    */
@@ -1886,6 +2212,13 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   chargeTab: handleUnaryCall<ChargeTabRequest, ChargeTabResponse>;
   /** Takes an order's charge off the tab. Idempotent per order; a no-op for an order never charged. */
   refundTab: handleUnaryCall<RefundTabRequest, RefundTabResponse>;
+  /**
+   * Takes loyalty points for an order (a free drink). Idempotent per order;
+   * FAILED_PRECONDITION when the customer has fewer points.
+   */
+  redeemPoints: handleUnaryCall<RedeemPointsRequest, RedeemPointsResponse>;
+  /** Gives back the points an order redeemed, once; a no-op when it redeemed none. */
+  restorePoints: handleUnaryCall<RestorePointsRequest, RestorePointsResponse>;
   /**
    * Saves a drink, with its options, as a favorite; saving it again updates it and makes it
    * the customer's usual (the most recently saved favorite).
@@ -2011,6 +2344,41 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RefundTabResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Takes loyalty points for an order (a free drink). Idempotent per order;
+   * FAILED_PRECONDITION when the customer has fewer points.
+   */
+  redeemPoints(
+    request: RedeemPointsRequest,
+    callback: (error: ServiceError | null, response: RedeemPointsResponse) => void,
+  ): ClientUnaryCall;
+  redeemPoints(
+    request: RedeemPointsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RedeemPointsResponse) => void,
+  ): ClientUnaryCall;
+  redeemPoints(
+    request: RedeemPointsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RedeemPointsResponse) => void,
+  ): ClientUnaryCall;
+  /** Gives back the points an order redeemed, once; a no-op when it redeemed none. */
+  restorePoints(
+    request: RestorePointsRequest,
+    callback: (error: ServiceError | null, response: RestorePointsResponse) => void,
+  ): ClientUnaryCall;
+  restorePoints(
+    request: RestorePointsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RestorePointsResponse) => void,
+  ): ClientUnaryCall;
+  restorePoints(
+    request: RestorePointsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RestorePointsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Saves a drink, with its options, as a favorite; saving it again updates it and makes it

@@ -57,6 +57,8 @@ export interface PlaceOrderRequest {
   /** Shown on the barista board and the pickup display. */
   customerName: string;
   lines: OrderLineRequest[];
+  /** Pay with loyalty points: the most expensive drink of the order is free. */
+  redeemFreeDrink: boolean;
 }
 
 export interface OrderLineRequest {
@@ -181,7 +183,12 @@ export interface Order {
     | Date
     | undefined;
   /** When an order still waiting for the barista is cancelled by the accept timeout. */
-  acceptBy: Date | undefined;
+  acceptBy:
+    | Date
+    | undefined;
+  /** Taken off for a drink paid with loyalty points; total_cents is after it. */
+  discountCents: number;
+  pointsRedeemed: number;
 }
 
 export interface OrderLine {
@@ -200,7 +207,7 @@ export interface OrderLineOption {
 }
 
 function createBasePlaceOrderRequest(): PlaceOrderRequest {
-  return { orderId: "", customerId: "", customerName: "", lines: [] };
+  return { orderId: "", customerId: "", customerName: "", lines: [], redeemFreeDrink: false };
 }
 
 export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
@@ -216,6 +223,9 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
     }
     for (const v of message.lines) {
       OrderLineRequest.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.redeemFreeDrink !== false) {
+      writer.uint32(40).bool(message.redeemFreeDrink);
     }
     return writer;
   },
@@ -265,6 +275,14 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
             message.lines.push(OrderLineRequest.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.redeemFreeDrink = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -286,6 +304,7 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
     message.customerId = object.customerId ?? "";
     message.customerName = object.customerName ?? "";
     message.lines = object.lines?.map((e) => OrderLineRequest.fromPartial(e)) || [];
+    message.redeemFreeDrink = object.redeemFreeDrink ?? false;
     return message;
   },
 };
@@ -1512,6 +1531,8 @@ function createBaseOrder(): Order {
     queuePosition: 0,
     estimatedReadyAt: undefined,
     acceptBy: undefined,
+    discountCents: 0,
+    pointsRedeemed: 0,
   };
 }
 
@@ -1552,6 +1573,12 @@ export const Order: MessageFns<Order> = {
     }
     if (message.acceptBy !== undefined) {
       Timestamp.encode(toTimestamp(message.acceptBy), writer.uint32(98).fork()).join();
+    }
+    if (message.discountCents !== 0) {
+      writer.uint32(104).int32(message.discountCents);
+    }
+    if (message.pointsRedeemed !== 0) {
+      writer.uint32(112).int32(message.pointsRedeemed);
     }
     return writer;
   },
@@ -1665,6 +1692,22 @@ export const Order: MessageFns<Order> = {
             message.acceptBy = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.discountCents = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.pointsRedeemed = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1694,6 +1737,8 @@ export const Order: MessageFns<Order> = {
     message.queuePosition = object.queuePosition ?? 0;
     message.estimatedReadyAt = object.estimatedReadyAt ?? undefined;
     message.acceptBy = object.acceptBy ?? undefined;
+    message.discountCents = object.discountCents ?? 0;
+    message.pointsRedeemed = object.pointsRedeemed ?? 0;
     return message;
   },
 };
