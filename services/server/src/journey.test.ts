@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { callUnary } from '@everything/grpc';
 import { eventually } from '@everything/test-support';
+import { openApiContract } from './openapi-contract.ts';
 import { serverTestStack } from './testing.ts';
 
 interface MenuItem {
@@ -28,6 +29,7 @@ describe('the order journey through the REST API', () => {
   let app: FastifyInstance;
   let menu: MenuItem[];
   let barista: string;
+  let contract: Awaited<ReturnType<typeof openApiContract>>;
 
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the body it expects
   const call = async <Body = unknown>(options: InjectOptions & { token?: string }) => {
@@ -36,11 +38,19 @@ describe('the order journey through the REST API', () => {
       ...rest,
       headers: { ...rest.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body: (response.body ? response.json<Body>() : undefined) as Body,
-    };
+    const body = (response.body ? response.json<Body>() : undefined) as Body;
+    const method = rest.method ?? 'GET';
+    assert.deepEqual(
+      contract(
+        method,
+        typeof rest.url === 'string' ? rest.url : (rest.url?.pathname ?? ''),
+        response.statusCode,
+        body,
+      ),
+      [],
+      'the response matches the OpenAPI document',
+    );
+    return { status: response.statusCode, headers: response.headers, body };
   };
   const register = async (name = 'Ada') => {
     const response = await call<{ accessToken: string; refreshToken: string }>({
@@ -72,6 +82,7 @@ describe('the order journey through the REST API', () => {
   before(async () => {
     stack = await serverTestStack();
     app = await stack.build();
+    contract = await openApiContract(app);
     menu = (await call<{ items: MenuItem[] }>({ method: 'GET', url: '/v1/menu' })).body.items;
     // The bootstrap admin makes a barista, as an operator would.
     const adminEmail = `admin-${randomUUID()}@example.com`;
