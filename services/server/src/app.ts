@@ -6,6 +6,7 @@ import type { customerV1, menuV1, orderV1 } from '@everything/contracts';
 import type { Logger } from '@everything/logger';
 import type { Valkey } from '@everything/valkey';
 import { registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
+import { FavoritesCache } from './favorites-cache.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -83,16 +84,17 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     timeoutMs: deps.upstreamTimeoutMs,
     rateLimitPerMinute: deps.rateLimits.authPerMinute,
   });
+  const favoritesCache = new FavoritesCache(deps.valkey, deps.customers, deps.upstreamTimeoutMs);
   // Routes that need a signed-in caller share one encapsulated scope and its hook.
   await app.register((scope) => {
     scope.addHook('onRequest', signedIn);
     orderRoutes(scope, {
       orders: deps.orders,
-      customers: deps.customers,
+      favoritesCache,
       valkey: deps.valkey,
       timeoutMs: deps.upstreamTimeoutMs,
     });
-    customerRoutes(scope, deps.customers, deps.upstreamTimeoutMs);
+    customerRoutes(scope, deps.customers, favoritesCache, deps.upstreamTimeoutMs);
     eventRoutes(scope, { orders: deps.orders, timeoutMs: deps.upstreamTimeoutMs });
     menuAdminRoutes(scope, deps.menu, deps.upstreamTimeoutMs);
     return Promise.resolve();

@@ -427,6 +427,14 @@ describe('the order journey through the REST API', () => {
       ],
     );
 
+    // Cache-aside in Valkey: the saved list is what the usual is read from.
+    const me = await call<{ id: string }>({
+      method: 'GET',
+      url: '/v1/customers/me',
+      token: ada.accessToken,
+    });
+    assert.equal(await stack.orderDeps.valkey.exists(`favorites:v1:${me.body.id}`), 1);
+
     const key = randomUUID();
     const usual = await call<Order>({
       method: 'POST',

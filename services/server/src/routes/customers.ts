@@ -4,12 +4,14 @@ import type { customerV1 } from '@everything/contracts';
 import { hasRole, principalOf } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
 import { Customer, Problem as ProblemSchema, Role, Uuid } from '../schemas.ts';
+import type { FavoritesCache } from '../favorites-cache.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
 import { customerJson, wireRole } from '../upstream/convert.ts';
 
 export function customerRoutes(
   app: FastifyInstance,
   customers: customerV1.CustomerServiceClient,
+  favoritesCache: FavoritesCache,
   timeoutMs: number,
 ) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -94,17 +96,7 @@ export function customerRoutes(
       },
     },
     async (request) =>
-      favoritesJson(
-        (
-          await callPeer(
-            'customer',
-            customers,
-            'listFavorites',
-            { customerId: principalOf(request).sub },
-            timeoutMs,
-          )
-        ).favorites,
-      ),
+      favoritesJson(await favoritesCache.list(principalOf(request).sub, request.log)),
   );
 
   typed.put(
@@ -142,6 +134,7 @@ export function customerRoutes(
         },
         timeoutMs,
       );
+      await favoritesCache.store(principalOf(request).sub, favorites, request.log);
       return favoritesJson(favorites);
     },
   );
@@ -157,13 +150,14 @@ export function customerRoutes(
       },
     },
     async (request, reply) => {
-      await callPeer(
+      const { favorites } = await callPeer(
         'customer',
         customers,
         'removeFavorite',
         { customerId: principalOf(request).sub, menuItemId: request.params.menuItemId },
         timeoutMs,
       );
+      await favoritesCache.store(principalOf(request).sub, favorites, request.log);
       return reply.code(204).send(null);
     },
   );

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { customerV1, orderV1 } from '@everything/contracts';
+import { orderV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import type { Valkey } from '@everything/valkey';
 import { hasRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
+import type { FavoritesCache } from '../favorites-cache.ts';
 import { reserveIdempotencyKey } from '../idempotency.ts';
 import { Problem, problems } from '../problem.ts';
 import { Order, Problem as ProblemSchema, Uuid } from '../schemas.ts';
@@ -111,12 +112,12 @@ export function orderRoutes(
   app: FastifyInstance,
   deps: {
     orders: orderV1.OrderServiceClient;
-    customers: customerV1.CustomerServiceClient;
+    favoritesCache: FavoritesCache;
     valkey: Valkey;
     timeoutMs: number;
   },
 ) {
-  const { orders, customers, valkey, timeoutMs } = deps;
+  const { orders, favoritesCache, valkey, timeoutMs } = deps;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const IdParams = Type.Object({ id: Uuid });
 
@@ -243,13 +244,7 @@ export function orderRoutes(
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const { favorites } = await callPeer(
-        'customer',
-        customers,
-        'listFavorites',
-        { customerId: principal.sub },
-        timeoutMs,
-      );
+      const favorites = await favoritesCache.list(principal.sub, request.log);
       const usual = favorites[0];
       if (!usual) {
         throw new Problem(
