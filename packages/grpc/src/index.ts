@@ -11,4 +11,4 @@ export {
   type UnaryRequest,
   type UnaryResponse,
 } from './client.ts';
-export { unary, unavailableWhen, type ErrorClassifier } from './unary.ts';
+export { guardedHandlers, unary, unavailableWhen, type ErrorClassifier } from './unary.ts';

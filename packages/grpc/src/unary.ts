@@ -38,3 +38,33 @@ export function unavailableWhen(
 ): ErrorClassifier {
   return (error) => (matches(error) ? new GrpcError(Status.UNAVAILABLE, message) : undefined);
 }
+
+/**
+ * The handler factory of one service: every call first passes `guard` (which throws to shed
+ * load, such as while the database is unreachable), and failures are classified by the
+ * service's own domain errors first, then by the shared `classify`.
+ */
+export function guardedHandlers(
+  logger: Logger,
+  guard: () => void,
+  classifiers: ErrorClassifier[],
+): <Request, Response>(
+  fn: (request: Request) => Promise<Response>,
+) => grpc.handleUnaryCall<Request, Response> {
+  const classify: ErrorClassifier = (error) => {
+    for (const classifier of classifiers) {
+      const known = classifier(error);
+      if (known) return known;
+    }
+    return undefined;
+  };
+  return (fn) =>
+    unary(
+      logger,
+      async (request) => {
+        guard();
+        return fn(request);
+      },
+      classify,
+    );
+}

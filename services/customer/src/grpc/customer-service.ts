@@ -1,5 +1,5 @@
 import { customerV1 } from '@everything/contracts';
-import { GrpcError, Status, unary, type ErrorClassifier } from '@everything/grpc';
+import { GrpcError, Status, guardedHandlers, type ErrorClassifier } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
 import { Accounts, InvalidCredentialsError } from '../customers/accounts.ts';
 import {
@@ -80,15 +80,7 @@ export function customerService(
   const favoritesJson = (list: Favorite[]) => ({
     favorites: list.map((favorite) => ({ ...favorite })),
   });
-  const handle = <Request, Response>(fn: (request: Request) => Promise<Response>) =>
-    unary<Request, Response>(
-      logger,
-      async (request) => {
-        guard();
-        return fn(request);
-      },
-      (error) => classifyDomainError(error) ?? classify(error),
-    );
+  const handle = guardedHandlers(logger, guard, [classifyDomainError, classify]);
 
   const profileOf = async (id: string) => {
     const profile = await customers.findProfile(requireId('id', id));

@@ -1,5 +1,5 @@
 import { menuV1 } from '@everything/contracts';
-import { GrpcError, Status, unary, type ErrorClassifier } from '@everything/grpc';
+import { GrpcError, Status, guardedHandlers, type ErrorClassifier } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
 import {
   MenuItemNotFoundError,
@@ -27,15 +27,7 @@ export function menuService(
   classify: ErrorClassifier,
   logger: Logger,
 ): menuV1.MenuServiceServer {
-  const handle = <Request, Response>(fn: (request: Request) => Promise<Response>) =>
-    unary<Request, Response>(
-      logger,
-      async (request) => {
-        guard();
-        return fn(request);
-      },
-      (error) => classifyMenuError(error) ?? classify(error),
-    );
+  const handle = guardedHandlers(logger, guard, [classifyMenuError, classify]);
   return {
     listMenuItems: handle(async () => ({ items: (await catalog.list()).items.map(toWire) })),
     createMenuItem: handle(async (request: menuV1.CreateMenuItemRequest) => ({

@@ -1,5 +1,5 @@
 import { orderV1 } from '@everything/contracts';
-import { GrpcError, Status, unary, type ErrorClassifier } from '@everything/grpc';
+import { GrpcError, Status, guardedHandlers, type ErrorClassifier } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
 import type { OrderFeed } from '../events/order-feed.ts';
 import { InvalidTransitionError, type OrderAction, type OrderStatus } from '../orders/order.ts';
@@ -74,15 +74,7 @@ export function orderService(
   classify: ErrorClassifier,
   logger: Logger,
 ): orderV1.OrderServiceServer {
-  const handle = <Request, Response>(fn: (request: Request) => Promise<Response>) =>
-    unary<Request, Response>(
-      logger,
-      async (request) => {
-        guard();
-        return fn(request);
-      },
-      (error) => classifyOrderError(error) ?? classify(error),
-    );
+  const handle = guardedHandlers(logger, guard, [classifyOrderError, classify]);
   const act = (action: OrderAction) =>
     handle(async (request: { orderId: string; actorId: string; reason?: string }) => ({
       order: toWire(

@@ -131,6 +131,27 @@ export function orderRoutes(
     return order;
   };
 
+  /** Places an order once per Idempotency-Key: concurrent retries converge on the same order id. */
+  const place = async (
+    principal: Principal,
+    key: string | undefined,
+    body: unknown,
+    lines: orderV1.OrderLineRequest[],
+    redeemFreeDrink: boolean,
+    refusal: Refusal,
+  ) => {
+    const orderId = await reserveIdempotencyKey(valkey, { principal: principal.sub, key }, body);
+    const { order } = await callPeer(
+      'order',
+      orders,
+      'placeOrder',
+      { orderId, customerId: principal.sub, customerName: principal.name, lines, redeemFreeDrink },
+      timeoutMs,
+      refusal,
+    );
+    return orderJson(order);
+  };
+
   typed.post(
     '/v1/orders',
     {
@@ -144,30 +165,19 @@ export function orderRoutes(
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const orderId = await reserveIdempotencyKey(
-        valkey,
-        { principal: principal.sub, key: request.headers['idempotency-key'] },
+      const order = await place(
+        principal,
+        request.headers['idempotency-key'],
         request.body,
-      );
-      const { order } = await callPeer(
-        'order',
-        orders,
-        'placeOrder',
-        {
-          orderId,
-          customerId: principal.sub,
-          customerName: principal.name,
-          lines: request.body.items.map((item) => ({
-            menuItemId: item.menuItemId,
-            quantity: item.quantity,
-            optionIds: item.options ?? [],
-          })),
-          redeemFreeDrink: request.body.redeemFreeDrink ?? false,
-        },
-        timeoutMs,
+        request.body.items.map((item) => ({
+          menuItemId: item.menuItemId,
+          quantity: item.quantity,
+          optionIds: item.options ?? [],
+        })),
+        request.body.redeemFreeDrink ?? false,
         orderRefusal,
       );
-      return reply.code(201).header('location', `/v1/orders/${orderId}`).send(orderJson(order));
+      return reply.code(201).header('location', `/v1/orders/${order.id}`).send(order);
     },
   );
 
@@ -254,33 +264,19 @@ export function orderRoutes(
           'Save a favorite drink first: PUT /v1/customers/me/favorites/{menuItemId}.',
         );
       }
-      const body = { usual: usual.menuItemId, options: usual.optionIds, quantity: usual.quantity };
-      const orderId = await reserveIdempotencyKey(
-        valkey,
-        { principal: principal.sub, key: request.headers['idempotency-key'] },
-        body,
-      );
-      const { order } = await callPeer(
-        'order',
-        orders,
-        'placeOrder',
-        {
-          orderId,
-          customerId: principal.sub,
-          customerName: principal.name,
-          lines: [
-            { menuItemId: usual.menuItemId, quantity: usual.quantity, optionIds: usual.optionIds },
-          ],
-          redeemFreeDrink: false,
-        },
-        timeoutMs,
+      const order = await place(
+        principal,
+        request.headers['idempotency-key'],
+        { usual: usual.menuItemId, options: usual.optionIds, quantity: usual.quantity },
+        [{ menuItemId: usual.menuItemId, quantity: usual.quantity, optionIds: usual.optionIds }],
+        false,
         (error) =>
           orderRefusal(error) ??
           (error.code === Status.INVALID_ARGUMENT
             ? new Problem(422, 'usual-unavailable', 'Your usual cannot be ordered', error.details)
             : undefined),
       );
-      return reply.code(201).header('location', `/v1/orders/${orderId}`).send(orderJson(order));
+      return reply.code(201).header('location', `/v1/orders/${order.id}`).send(order);
     },
   );
 
