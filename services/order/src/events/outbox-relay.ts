@@ -10,6 +10,7 @@ interface OutboxRow {
   order_id: string;
   type: string;
   schema_version: number;
+  occurred_at: Date;
   payload: unknown;
 }
 
@@ -116,7 +117,7 @@ export class OutboxRelay {
     producer: Producer<string, string, string, string>,
   ): Promise<number> {
     const { rows } = await client.query<OutboxRow>(
-      `SELECT id, event_id, order_id, type, schema_version, payload
+      `SELECT id, event_id, order_id, type, schema_version, occurred_at, payload
          FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT 100`,
     );
     if (rows.length === 0) return 0;
@@ -129,6 +130,7 @@ export class OutboxRelay {
           'event-id': row.event_id,
           'event-type': row.type,
           'schema-version': String(row.schema_version),
+          'occurred-at': row.occurred_at.toISOString(),
           'content-type': 'application/json',
         },
       })),

@@ -337,7 +337,13 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
       mode: 'earliest',
       autocommit: false,
     });
-    const seen: { type: string; id: string; version: string; status: string }[] = [];
+    const seen: {
+      type: string;
+      id: string;
+      version: string;
+      occurredAt: string;
+      status: string;
+    }[] = [];
     try {
       for await (const message of stream) {
         if (message.key !== order.id) continue;
@@ -346,6 +352,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
           type: String(message.headers.get('event-type')),
           id: String(message.headers.get('event-id')),
           version: String(message.headers.get('schema-version')),
+          occurredAt: String(message.headers.get('occurred-at')),
           status: payload.order.status,
         });
         assert.equal(payload.eventId, seen.at(-1)?.id);
@@ -364,6 +371,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
       ['placed', 'accepted', 'ready', 'completed'],
     );
     assert.ok(seen.every((event) => event.version === '1'));
+    assert.ok(seen.every((event) => !Number.isNaN(Date.parse(event.occurredAt))));
     assert.equal(new Set(seen.map((event) => event.id)).size, 4);
   });
 });
