@@ -26,6 +26,7 @@ export interface ServerDeps {
   tokens: TokenSettings;
   rateLimits: { perMinute: number; authPerMinute: number };
   upstreamTimeoutMs: number;
+  trustProxyHops: number;
   /** False once shutdown has begun. */
   isAccepting: () => boolean;
 }
@@ -37,8 +38,8 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
     return503OnClosing: true,
-    // Behind the cluster's ingress, the client's address is in X-Forwarded-For.
-    trustProxy: true,
+    // Only the given number of proxy hops may set the client's address (X-Forwarded-For).
+    trustProxy: (_address: string, hop: number) => hop < deps.trustProxyHops,
   });
   registerProblemHandlers(app);
   await app.register(swagger, {

@@ -12,6 +12,11 @@ export const serverConfigShape = {
   CUSTOMER_SERVICE_ADDRESS: env.address(),
   /** Deadline of every call to a peer service: a slow peer answers 503, it never hangs a request. */
   UPSTREAM_TIMEOUT_MS: env.int(100, 30_000).default(2_000),
+  /**
+   * Proxies in front of the server whose X-Forwarded-For entries are trusted for the client's
+   * address (per-IP rate limits). 0 trusts none: anyone could claim any address.
+   */
+  TRUST_PROXY_HOPS: env.int(0, 10).default(0),
   /** HMAC key for the access and refresh tokens (HS256); at least 32 characters. */
   JWT_SECRET: env.string().min(32, 'must have at least 32 characters'),
   ACCESS_TOKEN_TTL_SECONDS: env.int(60, 86_400).default(900),

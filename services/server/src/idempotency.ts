@@ -2,10 +2,22 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Valkey } from '@everything/valkey';
 import { Problem } from './problem.ts';
 
+/** JSON with object keys sorted, so the same body written in another key order is the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : 1,
+    );
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 /** How long a key is remembered: a client retrying after a day is placing a new order. */
 const TTL_SECONDS = 24 * 60 * 60;
 
-interface Record {
+interface StoredKey {
   fingerprint: string;
   resourceId: string;
 }
@@ -32,8 +44,8 @@ export async function reserveIdempotencyKey(
       'Send an Idempotency-Key header (1 to 255 characters) so a retry never orders twice.',
     );
   }
-  const record: Record = {
-    fingerprint: createHash('sha256').update(JSON.stringify(body)).digest('base64url'),
+  const record: StoredKey = {
+    fingerprint: createHash('sha256').update(canonicalJson(body)).digest('base64url'),
     resourceId: randomUUID(),
   };
   const storageKey = `idempotency:${scope.principal}:${createHash('sha256').update(key).digest('base64url')}`;
@@ -43,7 +55,7 @@ export async function reserveIdempotencyKey(
     const existing = await valkey.get(storageKey);
     // Expired between the two commands: reserve it afresh.
     if (existing === null) return await reserveIdempotencyKey(valkey, scope, body);
-    const stored = JSON.parse(existing) as Record;
+    const stored = JSON.parse(existing) as StoredKey;
     if (stored.fingerprint !== record.fingerprint) {
       throw new Problem(
         422,

@@ -61,6 +61,7 @@ runMain('server', async () => {
       authPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
     },
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
     isAccepting: () => lifecycle.accepting,
   });
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

@@ -38,6 +38,7 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
       tokens,
       rateLimits: { perMinute: 10_000, authPerMinute: 10_000 },
       upstreamTimeoutMs: 5_000,
+      trustProxyHops: 0,
       isAccepting: () => true,
       ...overrides,
     });

@@ -56,14 +56,17 @@ export function parseOrderEvent(value: string): OrderEvent {
       !isRecord(line) ||
       typeof line.menuItemId !== 'string' ||
       !UUID.test(line.menuItemId) ||
-      !Number.isInteger(line.quantity)
+      !Number.isInteger(line.quantity) ||
+      (line.quantity as number) < 1 ||
+      !Number.isInteger(line.unitPriceCents) ||
+      (line.unitPriceCents as number) < 0
     ) {
       fail(`order.lines[${index}] is malformed`);
     }
     return {
       menuItemId: line.menuItemId,
       quantity: line.quantity as number,
-      unitPriceCents: Number(line.unitPriceCents),
+      unitPriceCents: line.unitPriceCents as number,
     };
   });
   return {

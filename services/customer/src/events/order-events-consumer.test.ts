@@ -145,17 +145,23 @@ describe('the order events consumer', () => {
       mode: 'earliest',
       autocommit: false,
     });
+    // A dead letter that never arrives must fail the test, not hang it.
+    const deadline = setTimeout(() => void stream.close(), 20_000);
+    let found = false;
     try {
       for await (const message of stream) {
         if (message.key !== poisonKey) continue;
+        found = true;
         assert.equal(message.headers.get('dlq-reason'), 'value is not JSON');
         assert.equal(message.headers.get('dlq-original-topic'), topic);
         assert.equal(message.value, '{"this is": "not an order event"');
         break;
       }
     } finally {
+      clearTimeout(deadline);
       await stream.close();
       await reader.close(true);
     }
+    assert.ok(found, 'the poison message reached the dead-letter topic');
   });
 });

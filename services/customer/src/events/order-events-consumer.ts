@@ -51,11 +51,15 @@ export class OrderEventsConsumer {
   }
 
   async #run(): Promise<void> {
-    for (let failures = 0; this.#active(); failures += 1) {
+    let failures = 0;
+    while (this.#active()) {
+      const started = Date.now();
       try {
         await this.#consume();
       } catch (error) {
         if (!this.#active()) return;
+        // A stream that ran for a while was healthy: start backing off from the beginning.
+        failures = Date.now() - started > 30_000 ? 1 : failures + 1;
         this.#logger.warn(
           { err: error, failures },
           'order events consumer interrupted; reconnecting',

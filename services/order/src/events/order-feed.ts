@@ -54,9 +54,15 @@ export class OrderFeed {
 
   /** Events after `after` (of one order, or all), oldest first; waits up to `waitMs` when there are none. */
   async next(after: number, orderId: string | undefined, waitMs: number): Promise<FeedEvent[]> {
+    // Waiting starts before the read, so a notification between the two is not missed.
+    await this.#listen();
+    const wait = this.#wait(waitMs);
     const events = await this.#read(after, orderId);
-    if (events.length > 0 || this.#closed) return events;
-    await this.#wait(waitMs);
+    if (events.length > 0 || this.#closed) {
+      wait.cancel();
+      return events;
+    }
+    await wait.done;
     return this.#read(after, orderId);
   }
 
@@ -82,10 +88,10 @@ export class OrderFeed {
     }));
   }
 
-  async #wait(ms: number): Promise<void> {
-    await this.#listen();
-    await new Promise<void>((resolve) => {
-      const wake = () => {
+  #wait(ms: number): { done: Promise<void>; cancel: () => void } {
+    let wake = () => {};
+    const done = new Promise<void>((resolve) => {
+      wake = () => {
         clearTimeout(timer);
         this.#waiters.delete(wake);
         resolve();
@@ -93,6 +99,7 @@ export class OrderFeed {
       const timer = setTimeout(wake, ms);
       this.#waiters.add(wake);
     });
+    return { done, cancel: wake };
   }
 
   /** Opens the LISTEN connection on first use and again after it fails; polling covers the gap. */

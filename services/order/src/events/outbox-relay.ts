@@ -62,11 +62,13 @@ export class OutboxRelay {
   async #run(): Promise<void> {
     let failures = 0;
     while (this.#active()) {
+      const started = Date.now();
       try {
         await this.#leadAndRelay();
         failures = 0;
       } catch (error) {
-        failures += 1;
+        // A relay that ran for a while was healthy: start backing off from the beginning.
+        failures = Date.now() - started > 30_000 ? 1 : failures + 1;
         this.#logger.warn({ err: error, failures }, 'outbox relay interrupted; retrying');
         await this.#pause(Math.min(250 * 2 ** failures, 5_000));
       }

@@ -76,6 +76,15 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
     return response.order;
   }
 
+  /** The tab's ledger rows of one order, by kind: what "exactly once" is about. */
+  const ledgerOf = async (orderId: string) =>
+    (
+      await deps.customerPool.query<{ kind: string; n: number }>(
+        'SELECT kind, count(*)::int AS n FROM tab_entries WHERE order_id = $1 GROUP BY kind ORDER BY kind',
+        [orderId],
+      )
+    ).rows;
+
   const tabOf = async (customerId: string) =>
     (await callUnary(deps.customers, 'getCustomer', { id: customerId }, 5_000)).customer
       ?.tabBalanceCents;
@@ -125,6 +134,10 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
     assert.equal(again.error?.code, Status.FAILED_PRECONDITION);
     assert.match(again.error.details, /^cancelled: cannot cancel an order that is cancelled/);
     assert.equal(await tabOf(customerId), 0);
+    assert.deepEqual(await ledgerOf(order.id), [
+      { kind: 'charge', n: 1 },
+      { kind: 'refund', n: 1 },
+    ]);
   });
 
   test('an action that does not fit the state is refused with the current state and changes nothing', async () => {
@@ -170,6 +183,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
     );
     const history = await rpc('listOrders', { customerId, statuses: [], limit: 10 });
     assert.equal(history.response?.orders.length, 1);
+    assert.deepEqual(await ledgerOf(orderId), [{ kind: 'charge', n: 1 }]);
   });
 
   test('an order over the tab limit is cancelled, naming why', async () => {

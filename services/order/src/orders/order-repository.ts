@@ -51,6 +51,9 @@ export class OrderConflictError extends Error {
 
 type Db = pg.Pool | pg.PoolClient;
 
+// A key no other lock in order_db uses.
+const OUTBOX_WRITE_LOCK = 4_242_002;
+
 /** The barista's recent pace when there is no history yet: three minutes a drink. */
 const DEFAULT_PACE_SECONDS = 180;
 
@@ -208,6 +211,10 @@ export class OrderRepository {
         })),
       },
     };
+    // Outbox ids are taken at insert but become visible at commit. Serialising the writers
+    // (until commit) makes ids visible in order, so a reader resuming after id N never skips
+    // an id below N that commits later.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_WRITE_LOCK]);
     await client.query(
       `INSERT INTO outbox (event_id, order_id, type, schema_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)`,
       [

@@ -29,6 +29,11 @@ export interface PlaceOrder {
 
 export type OrderView = Order & { queue: QueueEstimate | undefined };
 
+/** An order that was stored but whose workflow never started; starting it now repairs it. */
+export class WorkflowMissingError extends Error {
+  override name = 'WorkflowMissingError';
+}
+
 export class OrderNotFoundError extends Error {
   override name = 'OrderNotFoundError';
 }
@@ -60,7 +65,7 @@ export class Ordering {
     const lines = priceLines(request.lines, items);
     const subtotal = lines.reduce((sum, line) => sum + lineTotal(line), 0);
     const discountCents = request.redeemFreeDrink ? freeDrinkDiscount(lines) : 0;
-    const { order } = await this.#orders.insertPlaced({
+    const { order, created } = await this.#orders.insertPlaced({
       id: request.orderId,
       customerId: request.customerId,
       customerName: request.customerName,
@@ -70,7 +75,13 @@ export class Ordering {
       totalCents: subtotal - discountCents,
       acceptBy: new Date(Date.now() + this.#timeouts.acceptMs),
     });
-    // Also on a retry: the order may have been stored by an attempt that failed to start it.
+    // Also on a retry while still placed: an earlier attempt may have stored it and failed to
+    // start it. A finished order is never started again.
+    if (created || order.status === 'placed') await this.#startWorkflow(order);
+    return this.get(order.id);
+  }
+
+  async #startWorkflow(order: Order): Promise<void> {
     await this.#workflows.start({
       orderId: order.id,
       customerId: order.customerId,
@@ -79,13 +90,18 @@ export class Ordering {
       acceptBy: order.acceptBy.getTime(),
       pickupTimeoutMs: this.#timeouts.pickupMs,
     });
-    return this.get(order.id);
   }
 
   async act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderView> {
-    if (!(await this.#orders.find(orderId)))
-      throw new OrderNotFoundError(`no order has id ${orderId}`);
-    await this.#workflows.act(orderId, action, input);
+    const order = await this.#orders.find(orderId);
+    if (!order) throw new OrderNotFoundError(`no order has id ${orderId}`);
+    try {
+      await this.#workflows.act(orderId, action, input);
+    } catch (error) {
+      if (!(error instanceof WorkflowMissingError)) throw error;
+      await this.#startWorkflow(order);
+      await this.#workflows.act(orderId, action, input);
+    }
     return this.get(orderId);
   }
 

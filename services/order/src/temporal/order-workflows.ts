@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidTransitionError, type OrderAction, type OrderStatus } from '../orders/order.ts';
-import type { OrderWorkflows } from '../orders/ordering.ts';
+import { WorkflowMissingError, type OrderWorkflows } from '../orders/ordering.ts';
 import {
   actionUpdates,
   INVALID_TRANSITION,
@@ -48,6 +48,9 @@ export function temporalOrderWorkflows(
           error instanceof WorkflowNotFoundError ||
           (error instanceof Error && /already completed/i.test(error.message));
         const status = finished ? await currentStatus(orderId) : undefined;
+        // Stored but never started (the start failed after the insert committed).
+        if (status === 'placed' && error instanceof WorkflowNotFoundError)
+          throw new WorkflowMissingError(orderId);
         if (status) throw new InvalidTransitionError(action, status);
         throw error;
       }

@@ -2,6 +2,7 @@
 // deterministic, so it imports nothing but @temporalio/workflow and plain data; activities
 // (../temporal/activities.ts) do all I/O.
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -9,7 +10,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { OrderActivities } from '../temporal/activities.ts';
+import type { OrderActivities, Refusable } from '../temporal/activities.ts';
 import { transitions, type OrderAction, type OrderStatus } from '../orders/order.ts';
 import {
   actionUpdates,
@@ -21,16 +22,20 @@ import {
 
 export type { OrderWorkflowInput } from './definitions.ts';
 
-const { chargeTab, refundTab, redeemPoints, restorePoints, recordTransition } =
-  proxyActivities<OrderActivities>({
-    startToCloseTimeout: '10 seconds',
-    // Retried until the customer service and the database answer; only a refused charge is final.
-    retry: {
-      initialInterval: '1 second',
-      maximumInterval: '30 seconds',
-      nonRetryableErrorTypes: ['TabRefused'],
-    },
-  });
+// Recording transitions and compensating are retried until the database and the customer
+// service answer: giving up would leave an order half-cancelled or a tab unrefunded.
+const { refundTab, restorePoints, recordTransition } = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+// Taking payment gives up after a while: an order that cannot be paid for is cancelled rather
+// than left waiting, unseen by its accept timeout.
+const payment = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
 
 interface Pending {
   action: OrderAction;
@@ -71,10 +76,22 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     status = to;
   };
   // Compensation: whatever the order took is given back, each exactly once (the ledgers are per order).
+  // Compensation runs even if recording the cancellation fails: both steps are idempotent.
   const cancel = async (reason: string) => {
-    await move('cancelled', reason);
-    await refundTab(input.customerId, input.orderId);
-    if (input.pointsToRedeem > 0) await restorePoints(input.customerId, input.orderId);
+    try {
+      await move('cancelled', reason);
+    } finally {
+      await refundTab(input.customerId, input.orderId);
+      if (input.pointsToRedeem > 0) await restorePoints(input.customerId, input.orderId);
+    }
+  };
+  const pay = async (take: () => Promise<Refusable>): Promise<Refusable> => {
+    try {
+      return await take();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      return { ok: false, reason: 'payment could not be taken in time' };
+    }
   };
   const handle = async (request: Pending) => {
     const { from, to } = transitions[request.action];
@@ -98,14 +115,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return pending.shift();
   };
 
-  const redeemed =
+  const redeemed: Refusable =
     input.pointsToRedeem > 0
-      ? await redeemPoints(input.customerId, input.orderId, input.pointsToRedeem)
-      : { ok: true as const };
+      ? await pay(() => payment.redeemPoints(input.customerId, input.orderId, input.pointsToRedeem))
+      : { ok: true };
   if (!redeemed.ok) {
-    await move('cancelled', `not paid with points: ${redeemed.reason}`);
+    await cancel(`not paid with points: ${redeemed.reason}`);
   } else if (input.totalCents > 0) {
-    const charged = await chargeTab(input.customerId, input.orderId, input.totalCents);
+    const charged = await pay(() =>
+      payment.chargeTab(input.customerId, input.orderId, input.totalCents),
+    );
     if (!charged.ok) await cancel(`not charged: ${charged.reason}`);
   }
 

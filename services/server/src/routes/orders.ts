@@ -267,7 +267,8 @@ export function orderRoutes(
       const order = await place(
         principal,
         request.headers['idempotency-key'],
-        { usual: usual.menuItemId, options: usual.optionIds, quantity: usual.quantity },
+        // The request, not the favorite it resolves to: a retry returns the order first placed.
+        { usual: true },
         [{ menuItemId: usual.menuItemId, quantity: usual.quantity, optionIds: usual.optionIds }],
         false,
         (error) =>
