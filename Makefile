@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; everything else is in scripts/ (and k8s/Makefile).
-.PHONY: dev test generate lint format typecheck stack-up stack-down help
+.PHONY: dev test generate lint format typecheck stack-up stack-down bench help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,3 +27,6 @@ stack-up: ## Start only the infrastructure of the dev stack (to run one service 
 
 stack-down: ## Stop the infrastructure of the dev stack
 	@STACK=dev scripts/stack.sh down
+
+bench: ## Memory of each service after traffic, against the 64 MiB budget (needs `make stack-up`)
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && node bench/service-memory.ts'
