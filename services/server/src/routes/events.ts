@@ -71,7 +71,15 @@ export function eventRoutes(
     };
     open.add(end);
     call.on('data', (event: orderV1.WatchOrderEventsResponse) => {
-      response.write(`id: ${event.sequence}\nevent: ${event.type}\ndata: ${event.eventJson}\n\n`);
+      const flushed = response.write(
+        `id: ${event.sequence}\nevent: ${event.type}\ndata: ${event.eventJson}\n\n`,
+      );
+      // A slow client: stop reading from the order service until its socket drains, rather
+      // than buffering without bound in this process.
+      if (!flushed) {
+        call.pause();
+        response.once('drain', () => call.resume());
+      }
     });
     call.on('end', end);
     call.on('error', (error) => {
