@@ -86,3 +86,31 @@ export function runMain(service: string, main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/**
+ * Runs a long-lived worker loop (a Kafka consumer, the outbox relay) until `active()` turns
+ * false, restarting it after a failure with exponential backoff. A run that lasted a while
+ * was healthy, so backing off starts again from the beginning after it fails.
+ */
+export async function superviseLoop(options: {
+  run: () => Promise<void>;
+  active: () => boolean;
+  onFailure: (error: unknown, failures: number) => void;
+  pause: (ms: number) => Promise<void>;
+  baseMs: number;
+  maxMs: number;
+}): Promise<void> {
+  let failures = 0;
+  while (options.active()) {
+    const started = Date.now();
+    try {
+      await options.run();
+      failures = 0;
+    } catch (error) {
+      if (!options.active()) return;
+      failures = Date.now() - started > 30_000 ? 1 : failures + 1;
+      options.onFailure(error, failures);
+      await options.pause(Math.min(options.baseMs * 2 ** failures, options.maxMs));
+    }
+  }
+}

@@ -7,6 +7,7 @@ import {
   stringSerializers,
   type Message,
 } from '@platformatic/kafka';
+import { superviseLoop } from '@everything/lifecycle';
 import type { Logger } from '@everything/logger';
 import { applyOrderEvent } from '../loyalty/loyalty.ts';
 import { parseOrderEvent, PoisonMessageError } from './order-event.ts';
@@ -50,23 +51,19 @@ export class OrderEventsConsumer {
     await this.#running;
   }
 
-  async #run(): Promise<void> {
-    let failures = 0;
-    while (this.#active()) {
-      const started = Date.now();
-      try {
-        await this.#consume();
-      } catch (error) {
-        if (!this.#active()) return;
-        // A stream that ran for a while was healthy: start backing off from the beginning.
-        failures = Date.now() - started > 30_000 ? 1 : failures + 1;
+  #run(): Promise<void> {
+    return superviseLoop({
+      run: () => this.#consume(),
+      active: () => this.#active(),
+      onFailure: (error, failures) =>
         this.#logger.warn(
           { err: error, failures },
           'order events consumer interrupted; reconnecting',
-        );
-        await sleep(Math.min(500 * 2 ** failures, 10_000));
-      }
-    }
+        ),
+      pause: (ms) => sleep(ms),
+      baseMs: 500,
+      maxMs: 10_000,
+    });
   }
 
   async #consume(): Promise<void> {

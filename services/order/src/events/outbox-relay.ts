@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { superviseLoop } from '@everything/lifecycle';
 import type { Logger } from '@everything/logger';
 import { connectionOptions, type PostgresConfig } from '@everything/postgres';
 
@@ -59,20 +60,16 @@ export class OutboxRelay {
     await this.#running;
   }
 
-  async #run(): Promise<void> {
-    let failures = 0;
-    while (this.#active()) {
-      const started = Date.now();
-      try {
-        await this.#leadAndRelay();
-        failures = 0;
-      } catch (error) {
-        // A relay that ran for a while was healthy: start backing off from the beginning.
-        failures = Date.now() - started > 30_000 ? 1 : failures + 1;
-        this.#logger.warn({ err: error, failures }, 'outbox relay interrupted; retrying');
-        await this.#pause(Math.min(250 * 2 ** failures, 5_000));
-      }
-    }
+  #run(): Promise<void> {
+    return superviseLoop({
+      run: () => this.#leadAndRelay(),
+      active: () => this.#active(),
+      onFailure: (error, failures) =>
+        this.#logger.warn({ err: error, failures }, 'outbox relay interrupted; retrying'),
+      pause: (ms) => this.#pause(ms),
+      baseMs: 250,
+      maxMs: 5_000,
+    });
   }
 
   /** Waits to hold the relay lock, then relays until stopped or the connection fails. */

@@ -74,6 +74,12 @@ declare module 'fastify' {
   }
 }
 
+/** A token's principal, if it is the kind expected: a refresh token never passes as access. */
+function tokenPrincipal(claims: TokenClaims, expected: TokenClaims['typ']): Principal {
+  if (claims.typ !== expected) throw new Error(`not an ${expected} token`);
+  return { sub: claims.sub, role: claims.role, name: claims.name };
+}
+
 /** The caller of an authenticated route, or a 401 problem. */
 export async function authenticate(request: FastifyRequest): Promise<Principal> {
   if (!request.headers.authorization) {
@@ -88,9 +94,7 @@ export async function authenticate(request: FastifyRequest): Promise<Principal> 
     );
   }
   try {
-    const claims = await request.jwtVerify<TokenClaims>();
-    if (claims.typ !== 'access') throw new Error('not an access token');
-    return { sub: claims.sub, role: claims.role, name: claims.name };
+    return tokenPrincipal(await request.jwtVerify<TokenClaims>(), 'access');
   } catch {
     throw new Problem(
       401,
@@ -107,9 +111,7 @@ export async function authenticate(request: FastifyRequest): Promise<Principal> 
 /** The claims of a refresh token, or a 401 problem. */
 export function verifyRefreshToken(app: FastifyInstance, token: string): Principal {
   try {
-    const claims = app.jwt.verify<TokenClaims>(token);
-    if (claims.typ !== 'refresh') throw new Error('not a refresh token');
-    return { sub: claims.sub, role: claims.role, name: claims.name };
+    return tokenPrincipal(app.jwt.verify<TokenClaims>(token), 'refresh');
   } catch {
     throw new Problem(
       401,
