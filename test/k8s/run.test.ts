@@ -57,6 +57,8 @@ function clusterMap(ports: Record<string, number>): Map<string, string> {
     ['valkey.infra.svc.cluster.local:6379', `127.0.0.1:${required('VALKEY_PORT')}`],
     ['kafka.infra.svc.cluster.local:9092', `127.0.0.1:${required('KAFKA_PORT')}`],
     ['temporal.infra.svc.cluster.local:7233', `127.0.0.1:${required('TEMPORAL_PORT')}`],
+    // No collector here: spans go to a closed port and are dropped (test/e2e/tracing checks them).
+    ['otel-collector.monitoring.svc.cluster.local:4317', '127.0.0.1:9'],
     ...Object.entries(ports).map(
       ([name, port]) => [`${name}.staging.svc.cluster.local:50051`, `127.0.0.1:${port}`] as const,
     ),
@@ -86,7 +88,10 @@ function localEnv(container: Container, map: Map<string, string>, listenPort?: n
       throw new Error(`${name}=${value}: no local mapping for this cluster address`);
     env.set(name, mapped);
   }
-  for (const name of ['GRPC_HOST', 'HTTP_HOST']) if (env.has(name)) env.set(name, '127.0.0.1');
+  for (const name of ['GRPC_HOST', 'HTTP_HOST', 'METRICS_HOST'])
+    if (env.has(name)) env.set(name, '127.0.0.1');
+  // Any free port: the services run side by side here, not one per pod.
+  if (env.has('METRICS_PORT')) env.set('METRICS_PORT', '0');
   for (const name of ['GRPC_PORT', 'HTTP_PORT'])
     if (env.has(name) && listenPort) env.set(name, String(listenPort));
   return Object.fromEntries(env);

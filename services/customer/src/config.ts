@@ -1,5 +1,6 @@
 import { env } from '@everything/config';
 import { postgresEnv } from '@everything/postgres';
+import { telemetryEnv } from '@everything/telemetry/env';
 
 export const customerConfigShape = {
   GRPC_HOST: env.string().default('0.0.0.0'),
@@ -18,4 +19,5 @@ export const customerConfigShape = {
   ORDER_EVENTS_DLQ_TOPIC: env.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a Kafka topic name'),
   CONSUMER_GROUP_ID: env.string().default('customer-service'),
   ...postgresEnv,
+  ...telemetryEnv,
 };

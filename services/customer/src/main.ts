@@ -1,36 +1,11 @@
+// The entry point. Telemetry starts before the wiring is imported, because the libraries it
+// instruments (gRPC, pg, ioredis, http) must load after it.
 import { loadConfig } from '@everything/config';
-import { Lifecycle, runMain } from '@everything/lifecycle';
-import { createLogger } from '@everything/logger';
-import { createPool } from '@everything/postgres';
-import { createApp } from './app.ts';
-import { customerConfigShape } from './config.ts';
+import { runMain } from '@everything/lifecycle';
+import { startTelemetry, telemetryEnv } from '@everything/telemetry';
 
 runMain('customer', async () => {
-  const config = loadConfig(customerConfigShape);
-  const logger = createLogger('customer', config.LOG_LEVEL);
-  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
-  lifecycle.stopOnSignals();
-
-  const pool = createPool(config, 'customer', logger);
-  lifecycle.onStop('postgres pool', () => pool.end());
-
-  const app = await createApp({
-    pool,
-    logger,
-    tabLimitCents: config.TAB_LIMIT_CENTS,
-    events: {
-      brokers: config.KAFKA_BROKERS.split(','),
-      topic: config.ORDER_EVENTS_TOPIC,
-      deadLetterTopic: config.ORDER_EVENTS_DLQ_TOPIC,
-      groupId: config.CONSUMER_GROUP_ID,
-    },
-  });
-  const port = await app.start(config.GRPC_HOST, config.GRPC_PORT);
-  lifecycle.onStop('grpc server and event consumer', () =>
-    app.close(config.SHUTDOWN_TIMEOUT_MS * 0.7),
-  );
-  logger.info(
-    { port, databaseReachable: app.database.watch.reachable },
-    'customer service listening',
-  );
+  const telemetry = await startTelemetry('customer', loadConfig(telemetryEnv));
+  const { serve } = await import('./serve.ts');
+  await serve(telemetry);
 });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkerPlugin } from '@temporalio/worker';
 import { customerV1, menuV1, orderV1, protoFiles, protoRoot } from '@everything/contracts';
 import { createGrpcServer, unavailableWhen, type GrpcServer } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
@@ -26,7 +26,14 @@ export interface OrderDeps {
   valkey: Valkey;
   logger: Logger;
   menuCacheTtlSeconds: number;
-  temporal: { connection: NativeConnection; client: Client; namespace: string; taskQueue: string };
+  temporal: {
+    connection: NativeConnection;
+    client: Client;
+    namespace: string;
+    taskQueue: string;
+    /** Tracing of workflows and activities, when the service runs with telemetry. */
+    plugins?: WorkerPlugin[];
+  };
   customers: customerV1.CustomerServiceClient;
   kafka: { brokers: string[]; topic: string };
   timeouts: { acceptMs: number; pickupMs: number; upstreamMs: number };
@@ -61,6 +68,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     connection: temporal.connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
+    plugins: temporal.plugins ?? [],
     activities: createActivities({
       orders,
       customers: deps.customers,

@@ -1,6 +1,7 @@
 import { env } from '@everything/config';
 import { postgresEnv } from '@everything/postgres';
 import { valkeyEnv } from '@everything/valkey';
+import { telemetryEnv } from '@everything/telemetry/env';
 
 export const orderConfigShape = {
   GRPC_HOST: env.string().default('0.0.0.0'),
@@ -28,4 +29,5 @@ export const orderConfigShape = {
   ORDER_EVENTS_TOPIC: env.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a Kafka topic name'),
   ...postgresEnv,
   ...valkeyEnv,
+  ...telemetryEnv,
 };

@@ -1,65 +1,11 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { customerV1 } from '@everything/contracts';
+// The entry point. Telemetry starts before the wiring is imported, because the libraries it
+// instruments (gRPC, pg, ioredis, http) must load after it.
 import { loadConfig } from '@everything/config';
-import { channelOptions, insecure } from '@everything/grpc';
-import { Lifecycle, runMain } from '@everything/lifecycle';
-import { createLogger } from '@everything/logger';
-import { createPool } from '@everything/postgres';
-import { createValkey } from '@everything/valkey';
-import { createApp } from './app.ts';
-import { orderConfigShape } from './config.ts';
-import { installTemporalRuntime } from './temporal/runtime.ts';
+import { runMain } from '@everything/lifecycle';
+import { startTelemetry, telemetryEnv } from '@everything/telemetry';
 
 runMain('order', async () => {
-  const config = loadConfig(orderConfigShape);
-  const logger = createLogger('order', config.LOG_LEVEL);
-  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
-  lifecycle.stopOnSignals();
-
-  const pool = createPool(config, 'order', logger);
-  lifecycle.onStop('postgres pool', () => pool.end());
-  const valkey = createValkey(config.VALKEY_URL, config.VALKEY_KEY_PREFIX, logger);
-  lifecycle.onStop('valkey', async () => {
-    await valkey.quit().catch(() => valkey.disconnect());
-  });
-  const customers = new customerV1.CustomerServiceClient(
-    config.CUSTOMER_SERVICE_ADDRESS,
-    insecure(),
-    channelOptions,
-  );
-  lifecycle.onStop('customer client', () => customers.close());
-  installTemporalRuntime(logger);
-  const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  lifecycle.onStop('temporal worker connection', () => workerConnection.close());
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  lifecycle.onStop('temporal client connection', () => clientConnection.close());
-
-  const app = await createApp({
-    pool,
-    database: config,
-    valkey,
-    logger,
-    menuCacheTtlSeconds: config.MENU_CACHE_TTL_SECONDS,
-    temporal: {
-      connection: workerConnection,
-      client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-    },
-    customers,
-    pointsPerFreeDrink: config.LOYALTY_POINTS_PER_FREE_DRINK,
-    kafka: { brokers: config.KAFKA_BROKERS.split(','), topic: config.ORDER_EVENTS_TOPIC },
-    timeouts: {
-      acceptMs: config.ORDER_ACCEPT_TIMEOUT_SECONDS * 1_000,
-      pickupMs: config.ORDER_PICKUP_TIMEOUT_SECONDS * 1_000,
-      upstreamMs: config.UPSTREAM_TIMEOUT_MS,
-    },
-  });
-  const port = await app.start(config.GRPC_HOST, config.GRPC_PORT);
-  // Leave part of the budget for the pools that close after the server has drained.
-  lifecycle.onStop('grpc server, worker and outbox relay', () =>
-    app.close(config.SHUTDOWN_TIMEOUT_MS * 0.7),
-  );
-  logger.info({ port, databaseReachable: app.database.watch.reachable }, 'order service listening');
+  const telemetry = await startTelemetry('order', loadConfig(telemetryEnv));
+  const { serve } = await import('./serve.ts');
+  await serve(telemetry);
 });

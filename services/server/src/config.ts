@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env } from '@everything/config';
 import { valkeyEnv } from '@everything/valkey';
+import { telemetryEnv } from '@everything/telemetry/env';
 
 export const serverConfigShape = {
   HTTP_HOST: env.string().default('0.0.0.0'),
@@ -29,4 +30,5 @@ export const serverConfigShape = {
   /** Sign-in and sign-up attempts per IP address per minute. */
   AUTH_RATE_LIMIT_PER_MINUTE: env.int(1, 10_000).default(20),
   ...valkeyEnv,
+  ...telemetryEnv,
 };

@@ -1,100 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { customerV1, menuV1, orderV1 } from '@everything/contracts';
+// The entry point. Telemetry starts before the wiring is imported, because the libraries it
+// instruments (gRPC, pg, ioredis, http) must load after it.
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { loadConfig } from '@everything/config';
-import { callUnary, channelOptions, checkHealth, insecure } from '@everything/grpc';
-import { Lifecycle, runMain } from '@everything/lifecycle';
-import { createLogger, type Logger } from '@everything/logger';
-import { createValkey } from '@everything/valkey';
-import { createApp } from './app.ts';
-import { serverConfigShape } from './config.ts';
+import { runMain } from '@everything/lifecycle';
+import { startTelemetry, telemetryEnv } from '@everything/telemetry';
 
 runMain('server', async () => {
-  const config = loadConfig(serverConfigShape);
-  const logger = createLogger('server', config.LOG_LEVEL);
-  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
-  lifecycle.stopOnSignals();
-
-  const valkey = createValkey(config.VALKEY_URL, config.VALKEY_KEY_PREFIX, logger);
-  lifecycle.onStop('valkey', async () => {
-    await valkey.quit().catch(() => valkey.disconnect());
-  });
-  const menu = new menuV1.MenuServiceClient(
-    config.ORDER_SERVICE_ADDRESS,
-    insecure(),
-    channelOptions,
-  );
-  const orders = new orderV1.OrderServiceClient(
-    config.ORDER_SERVICE_ADDRESS,
-    insecure(),
-    channelOptions,
-  );
-  const customers = new customerV1.CustomerServiceClient(
-    config.CUSTOMER_SERVICE_ADDRESS,
-    insecure(),
-    channelOptions,
-  );
-  lifecycle.onStop('grpc clients', () => {
-    menu.close();
-    orders.close();
-    customers.close();
-  });
-  const peers = [
-    { name: 'order', probe: checkHealth(config.ORDER_SERVICE_ADDRESS) },
-    { name: 'customer', probe: checkHealth(config.CUSTOMER_SERVICE_ADDRESS) },
-  ];
-  lifecycle.onStop('health probes', () => peers.forEach((peer) => peer.probe.close()));
-
-  const app = await createApp({
-    logger,
-    menu,
-    orders,
-    customers,
-    valkey,
-    peers,
-    tokens: {
-      secret: config.JWT_SECRET,
-      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-      refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
-    },
-    rateLimits: {
-      perMinute: config.RATE_LIMIT_PER_MINUTE,
-      authPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
-    },
-    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    trustProxyHops: config.TRUST_PROXY_HOPS,
-    isAccepting: () => lifecycle.accepting,
-  });
-  await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
-  // Fastify's close stops accepting and waits for in-flight requests.
-  lifecycle.onStop('http server', () => app.close());
-
-  if (config.BOOTSTRAP_ADMIN_EMAIL && config.BOOTSTRAP_ADMIN_PASSWORD) {
-    void ensureAdmin(
-      customers,
-      config.BOOTSTRAP_ADMIN_EMAIL,
-      config.BOOTSTRAP_ADMIN_PASSWORD,
-      logger,
-      () => lifecycle.accepting,
-    );
-  }
+  const telemetry = await startTelemetry('server', loadConfig(telemetryEnv), [
+    new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+  ]);
+  const { serve } = await import('./serve.ts');
+  await serve(telemetry);
 });
-
-/** Creates or promotes the first admin, retrying until the customer service answers. */
-async function ensureAdmin(
-  customers: customerV1.CustomerServiceClient,
-  email: string,
-  password: string,
-  logger: Logger,
-  running: () => boolean,
-): Promise<void> {
-  for (let attempt = 1; running(); attempt += 1) {
-    try {
-      await callUnary(customers, 'ensureAdmin', { email, password }, 5_000);
-      logger.info('bootstrap admin is in place');
-      return;
-    } catch (error) {
-      logger.warn({ err: error, attempt }, 'bootstrap admin not yet in place; retrying');
-      await sleep(Math.min(attempt * 1_000, 10_000));
-    }
-  }
-}

@@ -18,7 +18,8 @@ export class ServiceProcess {
     this.name = name;
     this.child = spawn(process.execPath, [`services/${name}/src/${entry}.ts`, ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      // /metrics on any free loopback port unless a test asks for one: services run side by side.
+      env: { PATH: process.env.PATH ?? '', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => (this.output += chunk.toString());

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type pg from 'pg';
 import {
   Consumer,
@@ -13,6 +14,8 @@ import { applyOrderEvent } from '../loyalty/loyalty.ts';
 import { parseOrderEvent, PoisonMessageError } from './order-event.ts';
 
 type OrderMessage = Message<string, string, string, string>;
+
+const tracer = trace.getTracer('everything.customer.order-events-consumer');
 
 export interface ConsumerSettings {
   brokers: string[];
@@ -91,7 +94,7 @@ export class OrderEventsConsumer {
         autocommit: false,
       });
       for await (const message of stream as AsyncIterable<OrderMessage>) {
-        await this.#handle(message, deadLetters);
+        await this.#traced(message, () => this.#handle(message, deadLetters));
         await message.commit();
         if (!this.#active()) break;
       }
@@ -99,6 +102,39 @@ export class OrderEventsConsumer {
       await deadLetters.close().catch(() => undefined);
       await consumer.close(true).catch(() => undefined);
     }
+  }
+
+  /** Processes a message inside a span that continues the trace its headers carry. */
+  async #traced(message: OrderMessage, handle: () => Promise<void>): Promise<void> {
+    const parent = propagation.extract(ROOT_CONTEXT, Object.fromEntries(message.headers));
+    await tracer.startActiveSpan(
+      `process ${message.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.destination.name': message.topic,
+          'messaging.destination.partition.id': String(message.partition),
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.consumer.group.name': this.#settings.groupId,
+          'messaging.message.id': message.headers.get('event-id') ?? '',
+        },
+      },
+      parent,
+      async (span) => {
+        try {
+          await handle();
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   async #handle(

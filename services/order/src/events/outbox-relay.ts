@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import pg from 'pg';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { superviseLoop } from '@everything/lifecycle';
@@ -13,10 +14,13 @@ interface OutboxRow {
   schema_version: number;
   occurred_at: Date;
   payload: unknown;
+  trace_context: Record<string, string> | null;
 }
 
 // Any 64-bit key no other lock in order_db uses; replicas compete for it to elect the relay.
 const RELAY_LOCK = 4_242_001;
+
+const tracer = trace.getTracer('everything.order.outbox-relay');
 
 /**
  * Publishes the outbox to Kafka in the order the events were written. Exactly one replica
@@ -116,24 +120,58 @@ export class OutboxRelay {
     producer: Producer<string, string, string, string>,
   ): Promise<number> {
     const { rows } = await client.query<OutboxRow>(
-      `SELECT id, event_id, order_id, type, schema_version, occurred_at, payload
+      `SELECT id, event_id, order_id, type, schema_version, occurred_at, payload, trace_context
          FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT 100`,
     );
     if (rows.length === 0) return 0;
-    await producer.send({
-      messages: rows.map((row) => ({
-        topic: this.#topic,
-        key: row.order_id,
-        value: JSON.stringify(row.payload),
-        headers: {
-          'event-id': row.event_id,
-          'event-type': row.type,
-          'schema-version': String(row.schema_version),
-          'occurred-at': row.occurred_at.toISOString(),
-          'content-type': 'application/json',
+    // Each event's publish continues the trace of the request that wrote it, and the message
+    // carries the publish span's context on to the consumer.
+    const spans = rows.map((row) =>
+      tracer.startSpan(
+        `send ${this.#topic}`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'send',
+            'messaging.operation.name': 'send',
+            'messaging.destination.name': this.#topic,
+            'messaging.message.id': row.event_id,
+            'messaging.kafka.message.key': row.order_id,
+          },
         },
-      })),
-    });
+        propagation.extract(ROOT_CONTEXT, row.trace_context ?? {}),
+      ),
+    );
+    try {
+      await producer.send({
+        messages: rows.map((row, index) => {
+          const headers: Record<string, string> = {
+            'event-id': row.event_id,
+            'event-type': row.type,
+            'schema-version': String(row.schema_version),
+            'occurred-at': row.occurred_at.toISOString(),
+            'content-type': 'application/json',
+          };
+          const span = spans[index];
+          if (span) propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
+          return {
+            topic: this.#topic,
+            key: row.order_id,
+            value: JSON.stringify(row.payload),
+            headers,
+          };
+        }),
+      });
+    } catch (error) {
+      for (const span of spans) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+      throw error;
+    }
+    for (const span of spans) span.end();
     await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
       rows.map((row) => row.id),
     ]);

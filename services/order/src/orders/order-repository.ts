@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { context, propagation } from '@opentelemetry/api';
 import type pg from 'pg';
 import { withTransaction } from '@everything/postgres';
 import type { Order, OrderLine, OrderStatus, QueueEstimate } from './order.ts';
@@ -216,7 +217,8 @@ export class OrderRepository {
     // an id below N that commits later.
     await client.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_WRITE_LOCK]);
     await client.query(
-      `INSERT INTO outbox (event_id, order_id, type, schema_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      `INSERT INTO outbox (event_id, order_id, type, schema_version, payload, occurred_at, trace_context)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
         eventId,
         order.id,
@@ -224,9 +226,17 @@ export class OrderRepository {
         ORDER_EVENT_SCHEMA_VERSION,
         JSON.stringify(payload),
         order.updatedAt,
+        JSON.stringify(traceContext()),
       ],
     );
     // Wakes the outbox relay at once instead of at its next poll.
     await client.query("NOTIFY outbox, ''");
   }
+}
+
+/** The current trace context as W3C headers (empty when nothing is traced). */
+function traceContext(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerPlugin } from '@temporalio/worker';
 import type { OrderActivities } from './activities.ts';
 
 /**
@@ -12,6 +12,7 @@ export async function createOrderWorker(options: {
   namespace: string;
   taskQueue: string;
   activities: OrderActivities;
+  plugins: WorkerPlugin[];
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -19,6 +20,7 @@ export async function createOrderWorker(options: {
     taskQueue: options.taskQueue,
     workflowsPath: fileURLToPath(new URL('../workflows/order-workflow.ts', import.meta.url)),
     activities: options.activities,
+    plugins: options.plugins,
     maxCachedWorkflows: 100,
     reuseV8Context: true,
   });

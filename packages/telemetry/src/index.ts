@@ -1,0 +1,2 @@
+export { telemetryEnv } from './env.ts';
+export { startTelemetry, type Telemetry, type TelemetryConfig } from './telemetry.ts';

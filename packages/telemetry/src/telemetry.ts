@@ -1,0 +1,112 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { register as registerImportHooks } from 'import-in-the-middle/register-hooks.mjs';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  AlwaysOffSampler,
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  ParentBasedSampler,
+  AlwaysOnSampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export interface TelemetryConfig {
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  METRICS_HOST: string;
+  METRICS_PORT: number;
+}
+
+export interface Telemetry {
+  readonly tracing: boolean;
+  /** Where spans go; Temporal's workflow sandbox exports its spans through it too. */
+  readonly spanProcessor: SpanProcessor;
+  readonly resource: Resource;
+  /** The port `/metrics` listens on. */
+  readonly metricsPort: number;
+  /** Flushes pending spans and closes `/metrics`. */
+  shutdown(): Promise<void>;
+}
+
+// The libraries these instrumentations patch; only they pass through the import hook.
+const quietPaths = new Set(['/metrics', '/healthz', '/readyz']);
+
+const instrumentedModules = ['@grpc/grpc-js', 'pg', 'pg-pool', 'ioredis', 'http', 'https'];
+
+/**
+ * Starts OpenTelemetry for a service: spans over OTLP gRPC to the collector, metrics on a
+ * Prometheus `/metrics` endpoint, W3C trace context on every hop. It must run before the
+ * instrumented libraries (gRPC, pg, ioredis, http) are imported, so a service's main imports
+ * its wiring only after this resolved.
+ */
+export async function startTelemetry(
+  service: string,
+  config: TelemetryConfig,
+  instrumentations: Instrumentation[] = [],
+): Promise<Telemetry> {
+  registerImportHooks({ include: instrumentedModules });
+  const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracing = endpoint !== undefined;
+  const resource = defaultResource().merge(
+    resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }),
+  );
+  const spanProcessor: SpanProcessor = tracing
+    ? new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: endpoint }),
+        scheduledDelayMillis: 1_000,
+      })
+    : new NoopSpanProcessor();
+
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    spanProcessors: [spanProcessor],
+    // Without an endpoint nothing is recorded, yet incoming trace context still passes through.
+    sampler: tracing
+      ? new ParentBasedSampler({ root: new AlwaysOnSampler() })
+      : new AlwaysOffSampler(),
+    metricReaders: [prometheus],
+    instrumentations: [
+      // Probes and scrapes every few seconds would drown the orders' traces.
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => quietPaths.has(request.url?.split('?')[0] ?? ''),
+      }),
+      new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
+      new PgInstrumentation({ requireParentSpan: true }),
+      new IORedisInstrumentation({ requireParentSpan: true }),
+      ...instrumentations,
+    ],
+  });
+  sdk.start();
+  const metrics = createServer((request, response) => {
+    if (request.url?.split('?')[0] === '/metrics') {
+      prometheus.getMetricsRequestHandler(request, response);
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  metrics.listen(config.METRICS_PORT, config.METRICS_HOST);
+  await once(metrics, 'listening');
+  const metricsPort = (metrics.address() as AddressInfo).port;
+  return {
+    tracing,
+    spanProcessor,
+    resource,
+    metricsPort,
+    async shutdown() {
+      metrics.close();
+      await sdk.shutdown();
+    },
+  };
+}

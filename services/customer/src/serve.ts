@@ -1,0 +1,40 @@
+import { loadConfig } from '@everything/config';
+import { Lifecycle } from '@everything/lifecycle';
+import { createLogger } from '@everything/logger';
+import type { Telemetry } from '@everything/telemetry';
+import { createPool } from '@everything/postgres';
+import { createApp } from './app.ts';
+import { customerConfigShape } from './config.ts';
+
+/** Wires the real dependencies from validated configuration and starts serving. */
+export async function serve(telemetry: Telemetry): Promise<void> {
+  const config = loadConfig(customerConfigShape);
+  const logger = createLogger('customer', config.LOG_LEVEL);
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
+  lifecycle.stopOnSignals();
+  // Registered first, so it stops last and still exports the spans of the shutdown.
+  lifecycle.onStop('telemetry', () => telemetry.shutdown());
+
+  const pool = createPool(config, 'customer', logger);
+  lifecycle.onStop('postgres pool', () => pool.end());
+
+  const app = await createApp({
+    pool,
+    logger,
+    tabLimitCents: config.TAB_LIMIT_CENTS,
+    events: {
+      brokers: config.KAFKA_BROKERS.split(','),
+      topic: config.ORDER_EVENTS_TOPIC,
+      deadLetterTopic: config.ORDER_EVENTS_DLQ_TOPIC,
+      groupId: config.CONSUMER_GROUP_ID,
+    },
+  });
+  const port = await app.start(config.GRPC_HOST, config.GRPC_PORT);
+  lifecycle.onStop('grpc server and event consumer', () =>
+    app.close(config.SHUTDOWN_TIMEOUT_MS * 0.7),
+  );
+  logger.info(
+    { port, databaseReachable: app.database.watch.reachable },
+    'customer service listening',
+  );
+}

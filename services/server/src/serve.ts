@@ -1,0 +1,104 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { customerV1, menuV1, orderV1 } from '@everything/contracts';
+import { loadConfig } from '@everything/config';
+import { callUnary, channelOptions, checkHealth, insecure } from '@everything/grpc';
+import { Lifecycle } from '@everything/lifecycle';
+import { createLogger, type Logger } from '@everything/logger';
+import type { Telemetry } from '@everything/telemetry';
+import { createValkey } from '@everything/valkey';
+import { createApp } from './app.ts';
+import { serverConfigShape } from './config.ts';
+
+/** Wires the real dependencies from validated configuration and starts serving. */
+export async function serve(telemetry: Telemetry): Promise<void> {
+  const config = loadConfig(serverConfigShape);
+  const logger = createLogger('server', config.LOG_LEVEL);
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
+  lifecycle.stopOnSignals();
+  // Registered first, so it stops last and still exports the spans of the shutdown.
+  lifecycle.onStop('telemetry', () => telemetry.shutdown());
+
+  const valkey = createValkey(config.VALKEY_URL, config.VALKEY_KEY_PREFIX, logger);
+  lifecycle.onStop('valkey', async () => {
+    await valkey.quit().catch(() => valkey.disconnect());
+  });
+  const menu = new menuV1.MenuServiceClient(
+    config.ORDER_SERVICE_ADDRESS,
+    insecure(),
+    channelOptions,
+  );
+  const orders = new orderV1.OrderServiceClient(
+    config.ORDER_SERVICE_ADDRESS,
+    insecure(),
+    channelOptions,
+  );
+  const customers = new customerV1.CustomerServiceClient(
+    config.CUSTOMER_SERVICE_ADDRESS,
+    insecure(),
+    channelOptions,
+  );
+  lifecycle.onStop('grpc clients', () => {
+    menu.close();
+    orders.close();
+    customers.close();
+  });
+  const peers = [
+    { name: 'order', probe: checkHealth(config.ORDER_SERVICE_ADDRESS) },
+    { name: 'customer', probe: checkHealth(config.CUSTOMER_SERVICE_ADDRESS) },
+  ];
+  lifecycle.onStop('health probes', () => peers.forEach((peer) => peer.probe.close()));
+
+  const app = await createApp({
+    logger,
+    menu,
+    orders,
+    customers,
+    valkey,
+    peers,
+    tokens: {
+      secret: config.JWT_SECRET,
+      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    rateLimits: {
+      perMinute: config.RATE_LIMIT_PER_MINUTE,
+      authPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
+    },
+    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+    isAccepting: () => lifecycle.accepting,
+  });
+  await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  // Fastify's close stops accepting and waits for in-flight requests.
+  lifecycle.onStop('http server', () => app.close());
+
+  if (config.BOOTSTRAP_ADMIN_EMAIL && config.BOOTSTRAP_ADMIN_PASSWORD) {
+    void ensureAdmin(
+      customers,
+      config.BOOTSTRAP_ADMIN_EMAIL,
+      config.BOOTSTRAP_ADMIN_PASSWORD,
+      logger,
+      () => lifecycle.accepting,
+    );
+  }
+}
+
+/** Creates or promotes the first admin, retrying until the customer service answers. */
+async function ensureAdmin(
+  customers: customerV1.CustomerServiceClient,
+  email: string,
+  password: string,
+  logger: Logger,
+  running: () => boolean,
+): Promise<void> {
+  for (let attempt = 1; running(); attempt += 1) {
+    try {
+      await callUnary(customers, 'ensureAdmin', { email, password }, 5_000);
+      logger.info('bootstrap admin is in place');
+      return;
+    } catch (error) {
+      logger.warn({ err: error, attempt }, 'bootstrap admin not yet in place; retrying');
+      await sleep(Math.min(attempt * 1_000, 10_000));
+    }
+  }
+}

@@ -1,0 +1,203 @@
+// One order's journey with tracing on, the three services as real processes exporting over
+// OTLP/gRPC to a real receiver: one trace id must connect the HTTP request, the order
+// service, the workflow's activities, the Kafka publish and the customer service's consumer.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { serviceDatabase, stack } from '@everything/test-support';
+import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
+import { eventually, ServiceProcess, waitForPort } from './support/processes.ts';
+
+const ports = {
+  server: Number(process.env.SERVER_PORT ?? 28080) + 40,
+  order: Number(process.env.ORDER_PORT ?? 25051) + 40,
+  customer: Number(process.env.CUSTOMER_PORT ?? 25052) + 40,
+};
+const run = `trace-${randomUUID().slice(0, 8)}`;
+const topic = `${run}.orders.v1`;
+const admin = { email: `${run}-admin@example.com`, password: 'admin password' };
+const base = `http://127.0.0.1:${ports.server}`;
+
+const database = (user: 'order_service' | 'customer_service') => {
+  const config = serviceDatabase(user);
+  return {
+    DB_HOST: config.DB_HOST,
+    DB_PORT: String(config.DB_PORT),
+    DB_NAME: config.DB_NAME,
+    DB_USER: config.DB_USER,
+    DB_PASSWORD: config.DB_PASSWORD,
+  };
+};
+
+async function call(
+  method: string,
+  route: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('tracing an order end to end', () => {
+  const receiver = new OtlpReceiver();
+  const services: ServiceProcess[] = [];
+
+  before(async () => {
+    const endpoint = `http://127.0.0.1:${await receiver.start()}`;
+    const common = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, LOG_LEVEL: 'debug' };
+    const kafka = { KAFKA_BROKERS: stack.kafkaBroker, ORDER_EVENTS_TOPIC: topic };
+    const env = {
+      customer: {
+        ...common,
+        ...database('customer_service'),
+        ...kafka,
+        ORDER_EVENTS_DLQ_TOPIC: `${topic}.dlq`,
+        CONSUMER_GROUP_ID: run,
+        GRPC_HOST: '127.0.0.1',
+        GRPC_PORT: String(ports.customer),
+        METRICS_HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+      },
+      order: {
+        ...common,
+        ...database('order_service'),
+        ...kafka,
+        GRPC_HOST: '127.0.0.1',
+        GRPC_PORT: String(ports.order),
+        METRICS_HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+        VALKEY_URL: stack.valkeyUrl,
+        VALKEY_KEY_PREFIX: `${run}:order:`,
+        CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
+        TEMPORAL_ADDRESS: stack.temporalAddress,
+        TEMPORAL_NAMESPACE: process.env.ENVIRONMENT ?? 'test',
+        TEMPORAL_TASK_QUEUE: run,
+      },
+      server: {
+        ...common,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(ports.server),
+        METRICS_HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+        ORDER_SERVICE_ADDRESS: `127.0.0.1:${ports.order}`,
+        CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
+        VALKEY_URL: stack.valkeyUrl,
+        VALKEY_KEY_PREFIX: `${run}:server:`,
+        JWT_SECRET: 'a development secret of at least thirty-two characters',
+        BOOTSTRAP_ADMIN_EMAIL: admin.email,
+        BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+      },
+    };
+    for (const name of ['customer', 'order', 'server'] as const) {
+      services.push(new ServiceProcess(name, env[name]));
+      await waitForPort(ports[name], 60_000);
+    }
+  });
+
+  after(async () => {
+    for (const service of services.toReversed()) await service.stop();
+    await receiver.stop();
+  });
+
+  test('one trace id connects server, order service, activity, Kafka publish and consumer', async (t) => {
+    const registered = await call('POST', '/v1/auth/register', {
+      body: { email: `${run}@example.com`, password: 'correct horse', displayName: 'Ada' },
+    });
+    assert.equal(registered.status, 201);
+    const customer = registered.body as { accessToken: string };
+    const menu = (await call('GET', '/v1/menu')).body as { items: { id: string }[] };
+    const placement = await call('POST', '/v1/orders', {
+      token: customer.accessToken,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { items: [{ menuItemId: menu.items[0]?.id, quantity: 1 }] },
+    });
+    assert.equal(placement.status, 201, JSON.stringify(placement.body));
+    const placed = placement.body as { id: string };
+
+    const placing = () =>
+      receiver.spans.find(
+        (span) =>
+          span.service === 'server' &&
+          span.kind === 'server' &&
+          span.attributes['http.request.method'] === 'POST' &&
+          span.attributes['http.route'] === '/v1/orders',
+      );
+    const inTrace = (traceId: string, match: (span: ReceivedSpan) => boolean) =>
+      receiver.spans.some((span) => span.traceId === traceId && match(span));
+    await eventually(
+      'the placement trace reaches every hop',
+      () => {
+        const root = placing();
+        if (!root) return Promise.resolve(false);
+        const hops = [
+          (span: ReceivedSpan) =>
+            span.service === 'order' &&
+            span.kind === 'server' &&
+            span.attributes['rpc.method'] === 'PlaceOrder',
+          (span: ReceivedSpan) => span.service === 'order' && span.name.startsWith('RunActivity:'),
+          (span: ReceivedSpan) =>
+            span.service === 'order' &&
+            span.kind === 'producer' &&
+            span.attributes['messaging.destination.name'] === topic,
+          (span: ReceivedSpan) =>
+            span.service === 'customer' &&
+            span.kind === 'consumer' &&
+            span.attributes['messaging.destination.name'] === topic,
+        ];
+        return Promise.resolve(hops.every((hop) => inTrace(root.traceId, hop)));
+      },
+      30_000,
+    );
+    // The workflow's own span ends with the order: finish it, then the trace is whole.
+    const barista = (await call('POST', '/v1/auth/login', { body: admin })).body as {
+      accessToken: string;
+    };
+    for (const [action, token] of [
+      ['accept', barista.accessToken],
+      ['ready', barista.accessToken],
+      ['pickup', customer.accessToken],
+    ] as const) {
+      const response = await call(`POST`, `/v1/orders/${placed.id}/${action}`, { token });
+      assert.equal(response.status, 200, `${action}: ${JSON.stringify(response.body)}`);
+    }
+    const traceId = placing()?.traceId ?? '';
+    const trace = () => receiver.spans.filter((span) => span.traceId === traceId);
+    // Every span of the trace hangs under another one of it, except the request's own.
+    const orphans = () => {
+      const ids = new Set(trace().map((span) => span.spanId));
+      return trace().filter((span) => span.parentSpanId !== '' && !ids.has(span.parentSpanId));
+    };
+    await eventually(
+      'the workflow span arrives and the trace has no orphans',
+      () => Promise.resolve(orphans().length === 0),
+      30_000,
+    ).catch(() =>
+      assert.deepEqual(
+        orphans().map((span) => `${span.service} ${span.name}`),
+        [],
+        'spans whose parent is missing from the trace',
+      ),
+    );
+    // Log lines written while serving the order carry its trace id.
+    const order = services.find((service) => service.name === 'order');
+    assert.match(order?.output ?? '', new RegExp(`"trace_id":"${traceId}"`));
+    assert.deepEqual([...new Set(trace().map((span) => span.service))].sort(), [
+      'customer',
+      'order',
+      'server',
+    ]);
+    t.diagnostic(`the placement trace has ${trace().length} spans`);
+    t.diagnostic(
+      [...new Set(trace().map((span) => `${span.service} ${span.kind} ${span.name}`))].join('; '),
+    );
+  });
+});
