@@ -43,6 +43,7 @@ for app in "${apps[@]}"; do
   done
 done
 quiet helm lint --strict --quiet charts/infra-extras || fail "helm lint infra-extras"
+quiet helm lint --strict --quiet charts/monitoring-extras || fail "helm lint monitoring-extras"
 
 log k8s "values.schema.json rejects bad values"
 # expect_rejected WHAT PATTERN HELM-TEMPLATE-ARGS...: rendering must fail, naming the problem.
@@ -79,6 +80,8 @@ render "$out/extras-order-metrics.yaml" helm template order charts/order --names
   --set metrics.enabled=true || fail "render order with metrics"
 render "$out/extras-infra.yaml" helm template infra-extras charts/infra-extras --namespace infra \
   || fail "render infra-extras"
+render "$out/extras-monitoring.yaml" helm template monitoring-extras charts/monitoring-extras \
+  --namespace monitoring || fail "render monitoring-extras"
 
 log k8s "helmfile (infra, monitoring) parse and list their releases"
 for file in helmfile-infra.yaml.gotmpl helmfile-monitoring.yaml.gotmpl; do
@@ -120,7 +123,7 @@ PY
 
 # Golden files: the apps per environment, and infra-extras (whose provisioning script the node
 # tests run against the test stack's PostgreSQL).
-golden_files=(apps-staging apps-prod extras-infra)
+golden_files=(apps-staging apps-prod extras-infra extras-monitoring)
 if $update; then
   mkdir -p "$GOLDEN"
   for name in "${golden_files[@]}"; do cp "$out/$name.yaml" "$GOLDEN/$name.yaml.golden"; done

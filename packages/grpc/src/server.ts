@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { measureCalls } from './metrics.ts';
 
 export interface ServiceRegistration {
   /** Fully qualified name, such as everything.order.v1.MenuService: the name health checks use. */
@@ -33,6 +34,7 @@ export function createGrpcServer(
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_connection_idle_ms': 300_000,
+    interceptors: [measureCalls],
   });
   for (const { definition, implementation } of services)
     server.addService(definition, implementation);

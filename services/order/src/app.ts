@@ -11,6 +11,7 @@ import { OutboxRelay } from './events/outbox-relay.ts';
 import { menuService } from './grpc/menu-service.ts';
 import { orderService } from './grpc/order-service.ts';
 import { MenuAdmin } from './menu/menu-admin.ts';
+import { observeOrderDatabase } from './metrics.ts';
 import { MenuCatalog } from './menu/menu-catalog.ts';
 import { MenuRepository } from './menu/menu-repository.ts';
 import { OrderRepository } from './orders/order-repository.ts';
@@ -58,6 +59,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
   const catalog = new MenuCatalog(menuRepository, valkey, deps.menuCacheTtlSeconds, logger);
   const menuAdmin = new MenuAdmin(pool, menuRepository, catalog);
   const orders = new OrderRepository(pool);
+  observeOrderDatabase(pool);
   const workflows = temporalOrderWorkflows(
     temporal.client,
     temporal.taskQueue,

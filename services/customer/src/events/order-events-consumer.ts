@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  metrics,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type pg from 'pg';
 import {
   Consumer,
@@ -16,6 +23,16 @@ import { parseOrderEvent, PoisonMessageError } from './order-event.ts';
 type OrderMessage = Message<string, string, string, string>;
 
 const tracer = trace.getTracer('everything.customer.order-events-consumer');
+const meter = metrics.getMeter('everything.customer');
+const handled = meter.createCounter('everything.order_events.handled', {
+  description:
+    'Order events the consumer handled, by type and result (applied, duplicate, dead_letter)',
+});
+const lagGauge = meter.createObservableGauge('everything.kafka.consumer.lag', {
+  description: 'Messages the consumer group has yet to read, per partition',
+});
+// How often the consumer asks Kafka for its lag; Prometheus reads the latest answer.
+const LAG_INTERVAL_MS = 10_000;
 
 export interface ConsumerSettings {
   brokers: string[];
@@ -37,11 +54,22 @@ export class OrderEventsConsumer {
   #stopping = false;
   #consumer: Consumer<string, string, string, string> | undefined;
   #running: Promise<void> | undefined;
+  #lag = new Map<string, bigint[]>();
 
   constructor(pool: pg.Pool, settings: ConsumerSettings, logger: Logger) {
     this.#pool = pool;
     this.#settings = settings;
     this.#logger = logger.child({ component: 'order-events-consumer' });
+    lagGauge.addCallback((observer) => {
+      for (const [topic, partitions] of this.#lag)
+        for (const [partition, lag] of partitions.entries())
+          if (lag >= 0n)
+            observer.observe(Number(lag), {
+              'messaging.destination.name': topic,
+              'messaging.destination.partition.id': String(partition),
+              'messaging.consumer.group.name': settings.groupId,
+            });
+    });
   }
 
   start(): void {
@@ -87,6 +115,8 @@ export class OrderEventsConsumer {
       acks: -1,
     });
     try {
+      consumer.on('consumer:lag', (lag) => (this.#lag = lag));
+      consumer.startLagMonitoring({ topics: [topic] }, LAG_INTERVAL_MS);
       const stream = await consumer.consume({
         topics: [topic],
         mode: 'committed',
@@ -99,6 +129,7 @@ export class OrderEventsConsumer {
         if (!this.#active()) break;
       }
     } finally {
+      consumer.stopLagMonitoring();
       await deadLetters.close().catch(() => undefined);
       await consumer.close(true).catch(() => undefined);
     }
@@ -145,6 +176,7 @@ export class OrderEventsConsumer {
       try {
         const event = parseOrderEvent(message.value);
         const applied = await applyOrderEvent(this.#pool, event);
+        handled.add(1, { type: event.type, result: applied ? 'applied' : 'duplicate' });
         this.#logger.debug(
           { eventId: event.eventId, type: event.type, applied },
           applied ? 'order event applied' : 'order event already applied',
@@ -153,6 +185,7 @@ export class OrderEventsConsumer {
       } catch (error) {
         if (error instanceof PoisonMessageError) {
           await this.#deadLetter(message, error.message, deadLetters);
+          handled.add(1, { type: 'unparseable', result: 'dead_letter' });
           return;
         }
         if (!this.#active()) throw error;

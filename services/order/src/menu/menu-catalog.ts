@@ -2,6 +2,7 @@ import type { Logger } from '@everything/logger';
 import type { Valkey } from '@everything/valkey';
 import type { MenuItem } from './menu.ts';
 import type { MenuRepository } from './menu-repository.ts';
+import { countCacheLookup } from '../metrics.ts';
 
 /** Bump when the cached shape changes, so a deploy never reads its predecessor's entries. */
 const MENU_KEY = 'menu:v1';
@@ -29,12 +30,15 @@ export class MenuCatalog {
   async list(): Promise<{ items: MenuItem[]; source: MenuSource }> {
     const cached = await this.#cache.get(MENU_KEY).catch((error: unknown) => {
       this.#logger.debug({ err: error }, 'menu cache read failed; reading the database');
+      countCacheLookup('menu', 'error');
       return null;
     });
     if (cached !== null) {
+      countCacheLookup('menu', 'hit');
       this.#logger.debug({ cache: 'hit' }, 'menu served from cache');
       return { items: JSON.parse(cached) as MenuItem[], source: 'cache' };
     }
+    countCacheLookup('menu', 'miss');
     const items = await this.#repository.listItems();
     await this.#cache
       .set(MENU_KEY, JSON.stringify(items), 'EX', this.#ttlSeconds)

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
 import type pg from 'pg';
 import { withTransaction } from '@everything/postgres';
+import { countPlaced, countTransition, type Milestones } from '../metrics.ts';
 import type { Order, OrderLine, OrderStatus, QueueEstimate } from './order.ts';
 
 interface OrderRow {
@@ -72,7 +73,7 @@ export class OrderRepository {
   async insertPlaced(
     order: Omit<Order, 'placedAt' | 'updatedAt' | 'status' | 'statusReason'>,
   ): Promise<{ order: Order; created: boolean }> {
-    return withTransaction(this.#pool, async (client) => {
+    const result = await withTransaction(this.#pool, async (client) => {
       const inserted = await client.query(
         `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, discount_cents, points_redeemed, accept_by)
          VALUES ($1, $2, $3, 'placed', $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
@@ -111,6 +112,8 @@ export class OrderRepository {
       await this.#appendEvent(client, stored);
       return { order: stored, created: true };
     });
+    if (result.created) countPlaced(result.order.lines);
+    return result;
   }
 
   /**
@@ -123,21 +126,27 @@ export class OrderRepository {
     to: OrderStatus,
     reason?: string,
   ): Promise<Order> {
-    return withTransaction(this.#pool, async (client) => {
-      const { rowCount } = await client.query(
+    const { order, since } = await withTransaction(this.#pool, async (client) => {
+      // The waits end now; RETURNING sees the new row, whose earlier milestones are unchanged.
+      const { rows } = await client.query<Milestones>(
         `UPDATE orders SET status = $3, status_reason = $4, updated_at = now(),
                 accepted_at = CASE WHEN $3 = 'accepted' THEN now() ELSE accepted_at END,
                 ready_at = CASE WHEN $3 = 'ready' THEN now() ELSE ready_at END
-          WHERE id = $1 AND status = $2`,
+          WHERE id = $1 AND status = $2
+          RETURNING extract(epoch FROM now() - placed_at)::float8 AS since_placed,
+                    extract(epoch FROM now() - accepted_at)::float8 AS since_accepted,
+                    extract(epoch FROM now() - ready_at)::float8 AS since_ready`,
         [orderId, from, to, reason ?? null],
       );
-      const order = await this.#find(client, orderId);
-      if (!order) throw new Error(`order ${orderId} does not exist`);
-      if (rowCount === 1) await this.#appendEvent(client, order);
-      else if (order.status !== to)
-        throw new Error(`order ${orderId} is ${order.status}, not ${from}`);
-      return order;
+      const found = await this.#find(client, orderId);
+      if (!found) throw new Error(`order ${orderId} does not exist`);
+      if (rows[0]) await this.#appendEvent(client, found);
+      else if (found.status !== to)
+        throw new Error(`order ${orderId} is ${found.status}, not ${from}`);
+      return { order: found, since: rows[0] };
     });
+    if (since) countTransition(to, since);
+    return order;
   }
 
   async find(id: string): Promise<Order | undefined> {
