@@ -14,6 +14,7 @@ stop_all() {
   # The server first, so nothing calls a service that is already gone.
   for ((i = ${#service_pids[@]} - 1; i >= 0; i--)); do kill -TERM "${service_pids[i]}" 2>/dev/null || true; done
   for pid in "${service_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  scripts/stack/prometheus.sh stop
   scripts/stack.sh down
 }
 trap stop_all EXIT INT TERM
@@ -37,6 +38,8 @@ wait_for_port order "$ORDER_PORT" 30
 wait_for_port customer "$CUSTOMER_PORT" 30
 start_service server "${server_env[@]}"
 wait_for_port server "$SERVER_PORT" 30
+export STACK_DIR PROMETHEUS_PORT SERVER_METRICS_PORT ORDER_METRICS_PORT CUSTOMER_METRICS_PORT
+scripts/stack/prometheus.sh start
 
 cat >&2 <<INFO
 
@@ -47,6 +50,7 @@ cat >&2 <<INFO
     Admin sign-in      $BOOTSTRAP_ADMIN_EMAIL / $BOOTSTRAP_ADMIN_PASSWORD   (set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD to choose)
     order (gRPC)       127.0.0.1:$ORDER_PORT
     customer (gRPC)    127.0.0.1:$CUSTOMER_PORT
+    Prometheus         http://127.0.0.1:$PROMETHEUS_PORT   (alerts: /alerts; the services' /metrics on :$SERVER_METRICS_PORT, :$ORDER_METRICS_PORT, :$CUSTOMER_METRICS_PORT)
     Temporal UI        http://127.0.0.1:$TEMPORAL_UI_PORT   (gRPC 127.0.0.1:$TEMPORAL_PORT, namespace $ENVIRONMENT)
     PostgreSQL         127.0.0.1:$PG_PORT  (passwords in $STACK_DIR/secrets.env)
     Valkey protocol    127.0.0.1:$VALKEY_PORT

@@ -13,6 +13,8 @@ log test "format"; prettier --check --log-level=warn .
 log test "lint"; eslint --max-warnings=0 .
 log test "typecheck"; tsc -p .
 log test "kubernetes charts"; scripts/k8s/check.sh # k8s/: lint, render, schemas, golden files (offline)
+log test "alerting rules"; scripts/stack/prometheus.sh install
+promtool check rules k8s/charts/monitoring-extras/rules/everything.rules.yaml
 
 # A fresh stack every run: tests never depend on what an earlier run left behind.
 scripts/stack.sh down >/dev/null 2>&1 || true

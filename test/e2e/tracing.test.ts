@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { serviceDatabase, stack } from '@everything/test-support';
+import { metricNames, monitoringQueries } from './support/monitoring.ts';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
 import { eventually, ServiceProcess, waitForPort } from './support/processes.ts';
 
@@ -17,6 +18,11 @@ const run = `trace-${randomUUID().slice(0, 8)}`;
 const topic = `${run}.orders.v1`;
 const admin = { email: `${run}-admin@example.com`, password: 'admin password' };
 const base = `http://127.0.0.1:${ports.server}`;
+const metricsPorts = {
+  server: ports.server + 1,
+  order: Number(process.env.ORDER_PORT ?? 25051) + 43,
+  customer: Number(process.env.CUSTOMER_PORT ?? 25052) + 43,
+};
 
 const database = (user: 'order_service' | 'customer_service') => {
   const config = serviceDatabase(user);
@@ -65,7 +71,7 @@ describe('tracing an order end to end', () => {
         GRPC_HOST: '127.0.0.1',
         GRPC_PORT: String(ports.customer),
         METRICS_HOST: '127.0.0.1',
-        METRICS_PORT: '0',
+        METRICS_PORT: String(metricsPorts.customer),
       },
       order: {
         ...common,
@@ -74,7 +80,7 @@ describe('tracing an order end to end', () => {
         GRPC_HOST: '127.0.0.1',
         GRPC_PORT: String(ports.order),
         METRICS_HOST: '127.0.0.1',
-        METRICS_PORT: '0',
+        METRICS_PORT: String(metricsPorts.order),
         VALKEY_URL: stack.valkeyUrl,
         VALKEY_KEY_PREFIX: `${run}:order:`,
         CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
@@ -87,7 +93,7 @@ describe('tracing an order end to end', () => {
         HTTP_HOST: '127.0.0.1',
         HTTP_PORT: String(ports.server),
         METRICS_HOST: '127.0.0.1',
-        METRICS_PORT: '0',
+        METRICS_PORT: String(metricsPorts.server),
         ORDER_SERVICE_ADDRESS: `127.0.0.1:${ports.order}`,
         CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
         VALKEY_URL: stack.valkeyUrl,
@@ -198,6 +204,34 @@ describe('tracing an order end to end', () => {
     t.diagnostic(`the placement trace has ${trace().length} spans`);
     t.diagnostic(
       [...new Set(trace().map((span) => `${span.service} ${span.kind} ${span.name}`))].join('; '),
+    );
+  });
+
+  test('after the journey, every metric a dashboard or an alert rule reads is exported', async () => {
+    const { exprs, recorded } = await monitoringQueries();
+    // From kube-state-metrics and Prometheus itself, not from the services.
+    const elsewhere = /^(kube_|up$)/;
+    const wanted = new Set(
+      exprs.flatMap(metricNames).filter((name) => !recorded.has(name) && !elsewhere.test(name)),
+    );
+    assert.ok(wanted.size >= 15, `only ${wanted.size} metric names found in the queries`);
+    let missing: string[] = [];
+    // Consumer lag is polled every 10 s, so it may take one round to appear.
+    await eventually(
+      'every metric exported',
+      async () => {
+        const exported = new Set<string>();
+        for (const port of Object.values(metricsPorts)) {
+          const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+          for (const line of text.split('\n'))
+            if (line && !line.startsWith('#')) exported.add(line.split(/[{ ]/, 1)[0] ?? '');
+        }
+        missing = [...wanted].filter((name) => !exported.has(name));
+        return missing.length === 0;
+      },
+      30_000,
+    ).catch(() =>
+      assert.deepEqual(missing, [], 'metrics the dashboards or rules read but no service exports'),
     );
   });
 });
