@@ -55,7 +55,15 @@ const kafka = {
   ORDER_EVENTS_TOPIC: 'bench.orders.v1',
 };
 const valkey = `redis://127.0.0.1:${process.env.VALKEY_PORT ?? '6379'}`;
-const quiet = { LOG_LEVEL: 'warn' };
+// /metrics on free loopback ports; tracing on when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+const quiet = {
+  LOG_LEVEL: 'warn',
+  METRICS_HOST: '127.0.0.1',
+  METRICS_PORT: '0',
+  ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT }
+    : {}),
+};
 
 const baseline = start(['-e', 'setInterval(() => {}, 1000)'], {});
 const customer = start(['services/customer/src/main.ts'], {
