@@ -35,6 +35,24 @@ const database = (user: 'order_service' | 'customer_service') => {
   };
 };
 
+/** The sum of a metric's samples on a service's /metrics whose labels include `labels`. */
+async function metric(
+  service: keyof typeof metricsPorts,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPorts[service]}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([\w:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (match?.[1] !== name) continue;
+    const present = match[2] ?? '';
+    if (Object.entries(labels).every(([key, value]) => present.includes(`${key}="${value}"`)))
+      sum += Number(match[3]);
+  }
+  return sum;
+}
+
 async function call(
   method: string,
   route: string,
@@ -205,6 +223,57 @@ describe('tracing an order end to end', () => {
     t.diagnostic(
       [...new Set(trace().map((span) => `${span.service} ${span.kind} ${span.name}`))].join('; '),
     );
+  });
+
+  test('the journey shows in the metrics: funnel, waits, events, activities, calls', async () => {
+    const counts = {
+      placed: await metric('order', 'everything_order_transitions_total', { status: 'placed' }),
+      completed: await metric('order', 'everything_order_transitions_total', {
+        status: 'completed',
+      }),
+      drinks: await metric('order', 'everything_drinks_ordered_total'),
+      waits: [
+        await metric('order', 'everything_order_stage_duration_count', {
+          stage: 'placed_to_accepted',
+        }),
+        await metric('order', 'everything_order_stage_duration_count', {
+          stage: 'accepted_to_ready',
+        }),
+        await metric('order', 'everything_order_stage_duration_count', {
+          stage: 'ready_to_picked_up',
+        }),
+      ],
+      menuMisses: await metric('order', 'everything_cache_requests_total', { result: 'miss' }),
+      charges: await metric('order', 'everything_temporal_activity_duration_count', {
+        activity: 'chargeTab',
+        outcome: 'completed',
+      }),
+      placeOrderCalls: await metric('order', 'rpc_server_call_duration_count', {
+        rpc_method: 'PlaceOrder',
+        rpc_grpc_status_code: '0',
+      }),
+      placements: await metric('server', 'http_server_request_duration_count', {
+        http_route: '/v1/orders',
+        http_response_status_code: '201',
+      }),
+    };
+    assert.deepEqual(counts, {
+      placed: 1,
+      completed: 1,
+      drinks: 1,
+      waits: [1, 1, 1],
+      menuMisses: 1,
+      charges: 1,
+      placeOrderCalls: 1,
+      placements: 1,
+    });
+    // The four events (placed, accepted, ready, completed) reach the customer service once each.
+    await eventually('every event applied, the outbox empty', async () => {
+      const applied = await metric('customer', 'everything_order_events_handled_total', {
+        result: 'applied',
+      });
+      return applied === 4 && (await metric('order', 'everything_outbox_backlog')) === 0;
+    });
   });
 
   test('after the journey, every metric a dashboard or an alert rule reads is exported', async () => {

@@ -28,6 +28,7 @@ export interface TelemetryConfig {
 }
 
 export interface Telemetry {
+  /** False without an endpoint: no span is recorded or sent. */
   readonly tracing: boolean;
   /** Where spans go; Temporal's workflow sandbox exports its spans through it too. */
   readonly spanProcessor: SpanProcessor;
@@ -38,9 +39,9 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-// The libraries these instrumentations patch; only they pass through the import hook.
 const quietPaths = new Set(['/metrics', '/healthz', '/readyz']);
 
+// The libraries these instrumentations patch; only they pass through the import hook.
 const instrumentedModules = ['@grpc/grpc-js', 'pg', 'pg-pool', 'ioredis', 'http', 'https'];
 
 /**

@@ -17,6 +17,10 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   lifecycle.stopOnSignals();
   // Registered first, so it stops last and still exports the spans of the shutdown.
   lifecycle.onStop('telemetry', () => telemetry.shutdown());
+  logger.info(
+    { tracing: telemetry.tracing, metricsPort: telemetry.metricsPort },
+    'telemetry started',
+  );
 
   const valkey = createValkey(config.VALKEY_URL, config.VALKEY_KEY_PREFIX, logger);
   lifecycle.onStop('valkey', async () => {

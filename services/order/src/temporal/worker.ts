@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerPlugin } from '@temporalio/worker';
+import { activityMetrics } from './activity-metrics.ts';
 import type { OrderActivities } from './activities.ts';
 
 /**
@@ -21,6 +22,7 @@ export async function createOrderWorker(options: {
     workflowsPath: fileURLToPath(new URL('../workflows/order-workflow.ts', import.meta.url)),
     activities: options.activities,
     plugins: options.plugins,
+    interceptors: { activity: [activityMetrics] },
     maxCachedWorkflows: 100,
     reuseV8Context: true,
   });
