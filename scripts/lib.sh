@@ -18,7 +18,10 @@ as_root() {
 # Installs Debian packages that are missing; runs apt-get update once per call.
 apt_ensure() {
   local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  # Installed, not merely known: a removed package leaves its configuration behind.
+  for pkg in "$@"; do
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   log apt "installing ${missing[*]}"
   as_root apt-get update -qq

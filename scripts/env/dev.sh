@@ -14,6 +14,6 @@
 : "${SERVER_METRICS_PORT:=9464}"
 : "${ORDER_METRICS_PORT:=9465}"
 : "${CUSTOMER_METRICS_PORT:=9466}"
-: "${PROMETHEUS_PORT:=9090}"
+: "${PROMETHEUS_PORT:=9190}" # not 9090: Debian's package may run its own Prometheus there
 : "${CUSTOMER_PORT:=50052}"
 : "${ENVIRONMENT:=dev}"
