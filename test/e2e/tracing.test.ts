@@ -18,6 +18,8 @@ const run = `trace-${randomUUID().slice(0, 8)}`;
 const topic = `${run}.orders.v1`;
 const admin = { email: `${run}-admin@example.com`, password: 'admin password' };
 const base = `http://127.0.0.1:${ports.server}`;
+// What the journey sends that must never reach a span or a log line.
+const journey = { email: `${run}@example.com`, tokens: [] as string[] };
 const metricsPorts = {
   server: ports.server + 1,
   order: Number(process.env.ORDER_PORT ?? 25051) + 43,
@@ -134,10 +136,11 @@ describe('tracing an order end to end', () => {
 
   test('one trace id connects server, order service, activity, Kafka publish and consumer', async (t) => {
     const registered = await call('POST', '/v1/auth/register', {
-      body: { email: `${run}@example.com`, password: 'correct horse', displayName: 'Ada' },
+      body: { email: journey.email, password: 'correct horse', displayName: 'Ada' },
     });
     assert.equal(registered.status, 201);
-    const customer = registered.body as { accessToken: string };
+    const customer = registered.body as { accessToken: string; refreshToken: string };
+    journey.tokens.push(customer.accessToken, customer.refreshToken);
     const menu = (await call('GET', '/v1/menu')).body as { items: { id: string }[] };
     const placement = await call('POST', '/v1/orders', {
       token: customer.accessToken,
@@ -185,6 +188,7 @@ describe('tracing an order end to end', () => {
     const barista = (await call('POST', '/v1/auth/login', { body: admin })).body as {
       accessToken: string;
     };
+    journey.tokens.push(barista.accessToken);
     for (const [action, token] of [
       ['accept', barista.accessToken],
       ['ready', barista.accessToken],
@@ -223,6 +227,23 @@ describe('tracing an order end to end', () => {
     t.diagnostic(
       [...new Set(trace().map((span) => `${span.service} ${span.kind} ${span.name}`))].join('; '),
     );
+  });
+
+  test('no span attribute or log line holds the e-mail, name, password or a token', (t) => {
+    assert.ok(journey.tokens.length >= 2, 'the journey did not run');
+    const secrets = [journey.email, 'correct horse', admin.password, ...journey.tokens];
+    const names = ['Ada'];
+    for (const span of receiver.spans)
+      for (const [key, value] of Object.entries(span.attributes))
+        for (const secret of [...secrets, ...names])
+          assert.ok(
+            !String(value).includes(secret),
+            `${span.service} span "${span.name}" has ${key}=${String(value)}`,
+          );
+    for (const service of services)
+      for (const secret of secrets)
+        assert.ok(!service.output.includes(secret), `${service.name} logged ${secret}`);
+    t.diagnostic(`${receiver.spans.length} spans and ${services.length} logs checked`);
   });
 
   test('the journey shows in the metrics: funnel, waits, events, activities, calls', async () => {
