@@ -1,2 +1,7 @@
 export { telemetryEnv } from './env.ts';
-export { startTelemetry, type Telemetry, type TelemetryConfig } from './telemetry.ts';
+export {
+  logTelemetryProblems,
+  startTelemetry,
+  type Telemetry,
+  type TelemetryConfig,
+} from './telemetry.ts';

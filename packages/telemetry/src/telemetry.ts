@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { register as registerImportHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -20,6 +21,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { Logger } from '@everything/logger';
 
 export interface TelemetryConfig {
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
@@ -110,4 +112,23 @@ export async function startTelemetry(
       await sdk.shutdown();
     },
   };
+}
+
+/**
+ * Sends OpenTelemetry's own warnings and errors (an unreachable collector, spans dropped) to the
+ * service's log, where an operator looks when traces are missing.
+ */
+export function logTelemetryProblems(logger: Logger): void {
+  const log = logger.child({ component: 'telemetry' });
+  const quiet = () => undefined;
+  diag.setLogger(
+    {
+      error: (message, ...details) => log.error({ details: details.map(String) }, message),
+      warn: (message, ...details) => log.warn({ details: details.map(String) }, message),
+      info: quiet,
+      debug: quiet,
+      verbose: quiet,
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
 }

@@ -1,7 +1,7 @@
 import { loadConfig } from '@everything/config';
 import { Lifecycle } from '@everything/lifecycle';
 import { createLogger } from '@everything/logger';
-import type { Telemetry } from '@everything/telemetry';
+import { logTelemetryProblems, type Telemetry } from '@everything/telemetry';
 import { createPool } from '@everything/postgres';
 import { createApp } from './app.ts';
 import { customerConfigShape } from './config.ts';
@@ -14,6 +14,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   lifecycle.stopOnSignals();
   // Registered first, so it stops last and still exports the spans of the shutdown.
   lifecycle.onStop('telemetry', () => telemetry.shutdown());
+  logTelemetryProblems(logger);
   logger.info(
     { tracing: telemetry.tracing, metricsPort: telemetry.metricsPort },
     'telemetry started',

@@ -5,7 +5,7 @@ import { loadConfig } from '@everything/config';
 import { channelOptions, insecure } from '@everything/grpc';
 import { Lifecycle } from '@everything/lifecycle';
 import { createLogger } from '@everything/logger';
-import type { Telemetry } from '@everything/telemetry';
+import { logTelemetryProblems, type Telemetry } from '@everything/telemetry';
 import { createPool } from '@everything/postgres';
 import { createValkey } from '@everything/valkey';
 import { createApp } from './app.ts';
@@ -21,6 +21,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   lifecycle.stopOnSignals();
   // Registered first, so it stops last and still exports the spans of the shutdown.
   lifecycle.onStop('telemetry', () => telemetry.shutdown());
+  logTelemetryProblems(logger);
   logger.info(
     { tracing: telemetry.tracing, metricsPort: telemetry.metricsPort },
     'telemetry started',

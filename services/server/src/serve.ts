@@ -4,7 +4,7 @@ import { loadConfig } from '@everything/config';
 import { callUnary, channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { Lifecycle } from '@everything/lifecycle';
 import { createLogger, type Logger } from '@everything/logger';
-import type { Telemetry } from '@everything/telemetry';
+import { logTelemetryProblems, type Telemetry } from '@everything/telemetry';
 import { createValkey } from '@everything/valkey';
 import { createApp } from './app.ts';
 import { serverConfigShape } from './config.ts';
@@ -17,6 +17,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   lifecycle.stopOnSignals();
   // Registered first, so it stops last and still exports the spans of the shutdown.
   lifecycle.onStop('telemetry', () => telemetry.shutdown());
+  logTelemetryProblems(logger);
   logger.info(
     { tracing: telemetry.tracing, metricsPort: telemetry.metricsPort },
     'telemetry started',
