@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '@everything/logger';
 import { createValkey } from '@everything/valkey';
 import { createApp } from './app.ts';
 import { serverConfigShape } from './config.ts';
+import { defaultWebRoot } from './web-app.ts';
 
 runMain('server', async () => {
   const config = loadConfig(serverConfigShape);
@@ -63,6 +64,7 @@ runMain('server', async () => {
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     trustProxyHops: config.TRUST_PROXY_HOPS,
     isAccepting: () => lifecycle.accepting,
+    webRoot: defaultWebRoot,
   });
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   // Fastify's close stops accepting and waits for in-flight requests.
