@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.ts';
 import { formatMoney } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
@@ -112,7 +112,13 @@ function ItemRow({
 }) {
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState(() => draftOf(item));
+  // Shown at once when toggled; put back if the server refuses.
+  const [available, setAvailable] = useState(item.available);
   const [status, setStatus] = useState<string>();
+  useEffect(() => {
+    setDraft(draftOf(item));
+    setAvailable(item.available);
+  }, [item]);
   const save = async (changes: Partial<ReturnType<typeof bodyOf>>) => {
     setStatus('Saving…');
     try {
@@ -120,6 +126,7 @@ function ItemRow({
       setStatus('Saved.');
       onSaved();
     } catch (error) {
+      setAvailable(item.available);
       setStatus(messageOf(error));
     }
   };
@@ -142,8 +149,11 @@ function ItemRow({
         <label class="choice">
           <input
             type="checkbox"
-            checked={item.available}
-            onChange={(event) => void save({ available: event.currentTarget.checked })}
+            checked={available}
+            onChange={(event) => {
+              setAvailable(event.currentTarget.checked);
+              void save({ available: event.currentTarget.checked });
+            }}
           />
           <span>Available</span>
         </label>
@@ -297,12 +307,7 @@ export function AdminPage() {
       {items?.length === 0 && <Empty>The menu is empty.</Empty>}
       <ul class="admin-items">
         {items?.map((item) => (
-          <ItemRow
-            key={`${item.id}-${item.priceCents}-${String(item.available)}`}
-            item={item}
-            groups={groups}
-            onSaved={menu.reload}
-          />
+          <ItemRow key={item.id} item={item} groups={groups} onSaved={menu.reload} />
         ))}
       </ul>
       <DisplayLink />
