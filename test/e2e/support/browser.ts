@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -38,8 +40,37 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+const axeScript = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/**
+ * The accessibility rules axe-core checks (labels, names, contrast, landmarks, ARIA) that the
+ * page breaks, as readable lines: empty when the page passes WCAG 2.1 A and AA.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Evaluated by the test, not added as a <script>: the app's CSP rightly refuses foreign scripts.
+  await page.evaluate(await readFile(axeScript, 'utf8'));
+  const violations = await page.evaluate<AxeViolation[]>(
+    "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }).then((result) => result.violations)",
+  );
+  return violations.map(
+    (violation) =>
+      `${violation.id} (${violation.impact ?? 'unknown'}): ${violation.help} at ${violation.nodes
+        .map((node) => node.target.join(' '))
+        .join(', ')}`,
+  );
+}
+
+/** A full-page screenshot, after the page passed the accessibility check. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+  assert.deepEqual(await accessibilityViolations(page), [], `accessibility of ${name}`);
 }
 
 /**
