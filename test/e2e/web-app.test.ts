@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { serviceDatabase, stack } from '@everything/test-support';
 import {
   launchChromium,
   markDocument,
@@ -14,6 +13,7 @@ import {
   stillSameDocument,
 } from './support/browser.ts';
 import { ServiceProcess, waitForPort } from './support/processes.ts';
+import { servicesEnv } from './support/services-env.ts';
 
 const ports = {
   server: Number(process.env.SERVER_PORT ?? 28080) + 30,
@@ -24,46 +24,11 @@ const base = `http://127.0.0.1:${ports.server}`;
 const run = `web-${randomUUID().slice(0, 8)}`;
 const admin = { email: `${run}-admin@example.com`, password: 'admin password' };
 
-const database = (user: 'order_service' | 'customer_service') => {
-  const config = serviceDatabase(user);
-  return {
-    DB_HOST: config.DB_HOST,
-    DB_PORT: String(config.DB_PORT),
-    DB_NAME: config.DB_NAME,
-    DB_USER: config.DB_USER,
-    DB_PASSWORD: config.DB_PASSWORD,
-  };
-};
-const kafka = { KAFKA_BROKERS: stack.kafkaBroker, ORDER_EVENTS_TOPIC: `${run}.orders.v1` };
+const services = servicesEnv(run, ports);
 const env = {
-  customer: {
-    ...database('customer_service'),
-    ...kafka,
-    ORDER_EVENTS_DLQ_TOPIC: `${run}.orders.v1.dlq`,
-    CONSUMER_GROUP_ID: run,
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: String(ports.customer),
-  },
-  order: {
-    ...database('order_service'),
-    ...kafka,
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: String(ports.order),
-    VALKEY_URL: stack.valkeyUrl,
-    VALKEY_KEY_PREFIX: `${run}:order:`,
-    CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: process.env.ENVIRONMENT ?? 'test',
-    TEMPORAL_TASK_QUEUE: run,
-  },
+  ...services,
   server: {
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(ports.server),
-    ORDER_SERVICE_ADDRESS: `127.0.0.1:${ports.order}`,
-    CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
-    VALKEY_URL: stack.valkeyUrl,
-    VALKEY_KEY_PREFIX: `${run}:server:`,
-    JWT_SECRET: randomUUID() + randomUUID(),
+    ...services.server,
     BOOTSTRAP_ADMIN_EMAIL: admin.email,
     BOOTSTRAP_ADMIN_PASSWORD: admin.password,
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
@@ -141,13 +106,13 @@ async function waitForStatus(page: Page, text: string, timeout = 20_000): Promis
 }
 
 describe('the web app in a browser', () => {
-  const services = new Map<string, ServiceProcess>();
+  const running = new Map<string, ServiceProcess>();
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let adminToken: string;
 
   const startService = async (name: 'customer' | 'order' | 'server') => {
-    services.set(name, new ServiceProcess(name, env[name]));
+    running.set(name, new ServiceProcess(name, env[name]));
     await waitForPort(ports[name], 60_000);
   };
   const open = async (screen: keyof typeof screens) => {
@@ -176,7 +141,7 @@ describe('the web app in a browser', () => {
   after(async () => {
     for (const context of contexts) await context.close();
     await browser.close();
-    for (const name of ['server', 'order', 'customer']) await services.get(name)?.stop();
+    for (const name of ['server', 'order', 'customer']) await running.get(name)?.stop();
   });
 
   test('a customer orders on a phone while a barista on a tablet works the order, and the TV shows it ready', async () => {
@@ -343,7 +308,7 @@ describe('the web app in a browser', () => {
     const orderId = phone.url().split('/').pop() ?? '';
     await markDocument(phone);
 
-    assert.equal(await services.get('server')?.stop(), 0);
+    assert.equal(await running.get('server')?.stop(), 0);
     await phone.getByText('Can’t reach the café right now.').waitFor({ timeout: 30_000 });
     await phone.getByText('○ Reconnecting…').waitFor();
     await screenshot(phone, 'phone-server-down');

@@ -9,7 +9,7 @@ import {
   revokeDisplayKeys,
   type Principal,
 } from '../auth/tokens.ts';
-import { Problem } from '../problem.ts';
+import { Problem, problems } from '../problem.ts';
 import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
 import { StreamQuery, type EventProjection, type EventStreamer } from './events.ts';
@@ -89,12 +89,8 @@ async function withValkey<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof Problem) throw error;
-    throw new Problem(
-      503,
-      'service-unavailable',
-      'Service unavailable',
+    throw problems.serviceUnavailable(
       'Display keys cannot be changed right now; try again shortly.',
-      { headers: { 'retry-after': '5' } },
     );
   }
 }
