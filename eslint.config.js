@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/', '.dev/', 'packages/contracts/src/gen/'] },
+  { ignores: ['**/node_modules/', '**/dist/', '.dev/', 'packages/contracts/src/gen/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -25,6 +25,11 @@ export default tseslint.config(
       '@typescript-eslint/no-confusing-void-expression': 'off',
       '@typescript-eslint/no-misused-promises': 'error',
     },
+  },
+  {
+    // The web app runs in the browser.
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/*.js'],

@@ -3,6 +3,7 @@
 # loopback, prints the URLs, and on Ctrl-C stops everything in reverse order.
 source "$(dirname "$0")/toolchain.sh"
 ensure_node_modules
+build_web
 export STACK=dev
 source "$ROOT/scripts/env/dev.sh"
 cd "$ROOT"
@@ -44,7 +45,8 @@ scripts/stack/prometheus.sh start
 cat >&2 <<INFO
 
   Everything is running.
-    Web and REST API   http://127.0.0.1:$SERVER_PORT      (try: curl http://127.0.0.1:$SERVER_PORT/v1/menu)
+    Web app            http://127.0.0.1:$SERVER_PORT      (barista board /barista, pickup display /display, menu admin /admin)
+    REST API           http://127.0.0.1:$SERVER_PORT/v1   (try: curl http://127.0.0.1:$SERVER_PORT/v1/menu)
     API docs           http://127.0.0.1:$SERVER_PORT/docs   (OpenAPI: /openapi.json)
     Readiness          http://127.0.0.1:$SERVER_PORT/readyz
     Admin sign-in      $BOOTSTRAP_ADMIN_EMAIL / $BOOTSTRAP_ADMIN_PASSWORD   (set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD to choose)

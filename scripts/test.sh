@@ -15,6 +15,8 @@ log test "typecheck"; tsc -p .
 log test "kubernetes charts"; scripts/k8s/check.sh # k8s/: lint, render, schemas, golden files (offline)
 log test "alerting rules"; scripts/stack/prometheus.sh install
 promtool check rules k8s/charts/monitoring-extras/rules/everything.rules.yaml
+build_web
+ensure_chromium
 
 # A fresh stack every run: tests never depend on what an earlier run left behind.
 scripts/stack.sh down >/dev/null 2>&1 || true
@@ -23,7 +25,7 @@ trap 'scripts/stack.sh down' EXIT
 scripts/stack.sh up
 load_stack_secrets
 source "$ROOT/scripts/services-env.sh"
-export STACK_DIR PG_PORT VALKEY_PORT KAFKA_PORT TEMPORAL_PORT ENVIRONMENT SERVER_PORT ORDER_PORT CUSTOMER_PORT \
+export CHROMIUM_PATH STACK_DIR PG_PORT VALKEY_PORT KAFKA_PORT TEMPORAL_PORT ENVIRONMENT SERVER_PORT ORDER_PORT CUSTOMER_PORT \
   PG_SUPERUSER_PASSWORD ORDER_DB_PASSWORD CUSTOMER_DB_PASSWORD
 
 log test "migrations"

@@ -39,3 +39,16 @@ ensure_node_modules() {
     cp "$ROOT/package-lock.json" "$stamp"
   fi
 }
+
+# Builds the web app into web/dist, which the server serves (well under a second).
+build_web() {
+  log web "build"
+  (cd "$ROOT" && npm run build --silent -w web >/dev/null)
+}
+
+# Debian's Chromium for the browser tests: browsers cannot be downloaded here, so
+# playwright-core drives this one (CHROMIUM_PATH).
+ensure_chromium() {
+  apt_ensure chromium fonts-dejavu-core fonts-liberation
+  export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+}

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { customerV1, menuV1, orderV1 } from '@everything/contracts';
 import { callUnary, channelOptions, insecure } from '@everything/grpc';
-import { serviceDatabase, stack } from '@everything/test-support';
 import { ServiceProcess, waitForPort } from './support/processes.ts';
+import { servicesEnv } from './support/services-env.ts';
 
 const ports = {
   order: Number(process.env.ORDER_PORT ?? 25051) + 20,
@@ -14,37 +14,8 @@ const ports = {
 };
 const run = `crash-${randomUUID().slice(0, 8)}`;
 
-const database = (user: 'order_service' | 'customer_service') => {
-  const config = serviceDatabase(user);
-  return {
-    DB_HOST: config.DB_HOST,
-    DB_PORT: String(config.DB_PORT),
-    DB_NAME: config.DB_NAME,
-    DB_USER: config.DB_USER,
-    DB_PASSWORD: config.DB_PASSWORD,
-  };
-};
-const kafka = { KAFKA_BROKERS: stack.kafkaBroker, ORDER_EVENTS_TOPIC: `${run}.orders.v1` };
-const orderEnv = {
-  ...database('order_service'),
-  ...kafka,
-  GRPC_HOST: '127.0.0.1',
-  GRPC_PORT: String(ports.order),
-  VALKEY_URL: stack.valkeyUrl,
-  VALKEY_KEY_PREFIX: `${run}:order:`,
-  CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
-  TEMPORAL_ADDRESS: stack.temporalAddress,
-  TEMPORAL_NAMESPACE: process.env.ENVIRONMENT ?? 'test',
-  TEMPORAL_TASK_QUEUE: run,
-};
-const customerEnv = {
-  ...database('customer_service'),
-  ...kafka,
-  ORDER_EVENTS_DLQ_TOPIC: `${run}.orders.v1.dlq`,
-  CONSUMER_GROUP_ID: run,
-  GRPC_HOST: '127.0.0.1',
-  GRPC_PORT: String(ports.customer),
-};
+// The server is not started here; its port is never opened.
+const { order: orderEnv, customer: customerEnv } = servicesEnv(run, { ...ports, server: 0 });
 
 describe('an order service killed mid-order', () => {
   const processes: ServiceProcess[] = [];

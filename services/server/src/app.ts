@@ -5,16 +5,18 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { customerV1, menuV1, orderV1 } from '@everything/contracts';
 import type { Logger } from '@everything/logger';
 import type { Valkey } from '@everything/valkey';
-import { registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
+import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { FavoritesCache } from './favorites-cache.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
-import { eventRoutes } from './routes/events.ts';
+import { eventRoutes, eventStreamer } from './routes/events.ts';
 import { healthRoutes, type Peer } from './routes/health.ts';
 import { menuAdminRoutes } from './routes/menu-admin.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { displayKeyRoutes, pickupRoutes } from './routes/pickup.ts';
+import { registerWebApp } from './web-app.ts';
 
 export interface ServerDeps {
   logger: Logger;
@@ -29,6 +31,8 @@ export interface ServerDeps {
   trustProxyHops: number;
   /** False once shutdown has begun. */
   isAccepting: () => boolean;
+  /** The built web app; none serves the API alone. */
+  webRoot?: string;
 }
 
 /** Builds the HTTP app without listening: tests build it with their own dependencies. */
@@ -41,7 +45,8 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     // Only the given number of proxy hops may set the client's address (X-Forwarded-For).
     trustProxy: (_address: string, hop: number) => hop < deps.trustProxyHops,
   });
-  registerProblemHandlers(app);
+  const pageFallback = deps.webRoot ? await registerWebApp(app, deps.webRoot) : undefined;
+  registerProblemHandlers(app, pageFallback);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -86,6 +91,13 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     rateLimitPerMinute: deps.rateLimits.authPerMinute,
   });
   const favoritesCache = new FavoritesCache(deps.valkey, deps.customers, deps.upstreamTimeoutMs);
+  const stream = eventStreamer(app, deps.orders);
+  // The pickup display: a TV with a display key, or staff.
+  await app.register(function pickupDisplayRoutes(scope) {
+    scope.addHook('onRequest', pickupViewer(deps.valkey));
+    pickupRoutes(scope, { orders: deps.orders, stream, timeoutMs: deps.upstreamTimeoutMs });
+    return Promise.resolve();
+  });
   // Routes that need a signed-in caller share one encapsulated scope and its hook. The
   // function's name is the plugin's name, which Fastify's spans show.
   await app.register(function signedInRoutes(scope) {
@@ -97,8 +109,9 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       timeoutMs: deps.upstreamTimeoutMs,
     });
     customerRoutes(scope, deps.customers, favoritesCache, deps.upstreamTimeoutMs);
-    eventRoutes(scope, { orders: deps.orders, timeoutMs: deps.upstreamTimeoutMs });
+    eventRoutes(scope, { orders: deps.orders, stream, timeoutMs: deps.upstreamTimeoutMs });
     menuAdminRoutes(scope, deps.menu, deps.upstreamTimeoutMs);
+    displayKeyRoutes(scope, deps.valkey);
     return Promise.resolve();
   });
   await app.ready();

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Valkey } from '@everything/valkey';
-import { Problem } from './problem.ts';
+import { Problem, problems } from './problem.ts';
 
 /** JSON with object keys sorted, so the same body written in another key order is the same request. */
 function canonicalJson(value: unknown): string {
@@ -67,14 +67,8 @@ export async function reserveIdempotencyKey(
     return stored.resourceId;
   } catch (error) {
     if (error instanceof Problem) throw error;
-    throw new Problem(
-      503,
-      'service-unavailable',
-      'Service unavailable',
+    throw problems.serviceUnavailable(
       'Cannot guarantee exactly-once ordering right now; try again shortly.',
-      {
-        headers: { 'retry-after': '5' },
-      },
     );
   }
 }

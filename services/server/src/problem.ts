@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * RFC 9457 problem details. `type` is a stable, relative URI a client may switch on; the
@@ -73,7 +73,10 @@ function fieldName(context: string | undefined, path: string, missing?: unknown)
 }
 
 /** Every error leaves the server as problem+json; unexpected ones without their internals. */
-export function registerProblemHandlers(app: FastifyInstance): void {
+export function registerProblemHandlers(
+  app: FastifyInstance,
+  pageFallback?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined,
+): void {
   app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
     if (error instanceof Problem) return send(reply, request.url, error);
     if ('validation' in error && error.validation) {
@@ -103,7 +106,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       new Problem(500, 'internal', 'Internal error', 'Something went wrong on our side.'),
     );
   });
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, request.url, problems.notFound(`No route for ${request.method} ${request.url}.`)),
+  app.setNotFoundHandler(
+    (request, reply) =>
+      pageFallback?.(request, reply) ??
+      send(reply, request.url, problems.notFound(`No route for ${request.method} ${request.url}.`)),
   );
 }

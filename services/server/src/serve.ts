@@ -8,6 +8,7 @@ import { logTelemetryProblems, type Telemetry } from '@everything/telemetry';
 import { createValkey } from '@everything/valkey';
 import { createApp } from './app.ts';
 import { serverConfigShape } from './config.ts';
+import { defaultWebRoot } from './web-app.ts';
 
 /** Wires the real dependencies from validated configuration and starts serving. */
 export async function serve(telemetry: Telemetry): Promise<void> {
@@ -72,6 +73,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     trustProxyHops: config.TRUST_PROXY_HOPS,
     isAccepting: () => lifecycle.accepting,
+    webRoot: defaultWebRoot,
   });
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   // Fastify's close stops accepting and waits for in-flight requests.

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import fastifyJwt from '@fastify/jwt';
+import type { Valkey } from '@everything/valkey';
 import { Problem } from '../problem.ts';
 
 export type Role = 'customer' | 'barista' | 'admin';
@@ -11,7 +13,9 @@ export interface Principal {
 }
 
 interface TokenClaims extends Principal {
-  typ: 'access' | 'refresh';
+  typ: 'access' | 'refresh' | 'display';
+  /** Display keys only: the generation they were issued in; revoking starts a new one. */
+  gen?: number;
 }
 
 declare module '@fastify/jwt' {
@@ -106,6 +110,82 @@ export async function authenticate(request: FastifyRequest): Promise<Principal> 
       },
     );
   }
+}
+
+/** Valkey key of the display keys' generation: keys of an older generation are revoked. */
+const DISPLAY_GENERATION_KEY = 'display-keys:generation';
+
+/** How long a display key works: a TV set up once should keep working for a year. */
+export const DISPLAY_KEY_TTL_SECONDS = 365 * 24 * 60 * 60;
+
+/**
+ * A display key: a token that shows the pickup display and nothing else, for a kitchen TV that
+ * nobody signs in on. It is never accepted where an access token is expected.
+ */
+export async function issueDisplayKey(
+  app: FastifyInstance,
+  valkey: Valkey,
+): Promise<{ key: string; expiresAt: string }> {
+  const generation = Number((await valkey.get(DISPLAY_GENERATION_KEY)) ?? 0);
+  const key = app.jwt.sign(
+    {
+      sub: `display:${randomUUID()}`,
+      role: 'customer',
+      name: 'Pickup display',
+      typ: 'display',
+      gen: generation,
+    },
+    { expiresIn: DISPLAY_KEY_TTL_SECONDS },
+  );
+  return { key, expiresAt: new Date(Date.now() + DISPLAY_KEY_TTL_SECONDS * 1000).toISOString() };
+}
+
+/** Every display key issued so far stops working. */
+export async function revokeDisplayKeys(valkey: Valkey): Promise<void> {
+  await valkey.incr(DISPLAY_GENERATION_KEY);
+}
+
+/**
+ * onRequest hook for the pickup display: a display key of the current generation, or the
+ * access token of a barista or an admin.
+ */
+export function pickupViewer(valkey: Valkey) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const unauthenticated = new Problem(
+      401,
+      'unauthenticated',
+      'Unauthenticated',
+      'Send a display key or a barista’s access token: Authorization: Bearer <token>.',
+      { headers: { 'www-authenticate': 'Bearer' } },
+    );
+    if (!request.headers.authorization) throw unauthenticated;
+    let claims: TokenClaims;
+    try {
+      claims = await request.jwtVerify<TokenClaims>();
+    } catch {
+      throw unauthenticated;
+    }
+    if (claims.typ === 'display') {
+      const current = Number((await valkey.get(DISPLAY_GENERATION_KEY)) ?? 0);
+      if (claims.gen !== current) {
+        throw new Problem(
+          401,
+          'unauthenticated',
+          'Unauthenticated',
+          'This display key was revoked.',
+        );
+      }
+      return;
+    }
+    if (claims.typ !== 'access') throw unauthenticated;
+    if (!hasRole(claims, 'barista'))
+      throw new Problem(
+        403,
+        'forbidden',
+        'Forbidden',
+        'The pickup display needs a display key or the barista role.',
+      );
+  };
 }
 
 /** The claims of a refresh token, or a 401 problem. */

@@ -8,7 +8,7 @@ import { callPeer } from '../upstream/grpc-call.ts';
 
 const HEARTBEAT_MS = 15_000;
 
-const StreamQuery = Type.Object({
+export const StreamQuery = Type.Object({
   lastEventId: Type.Optional(
     Type.String({
       pattern: '^\\d+$',
@@ -17,29 +17,33 @@ const StreamQuery = Type.Object({
   ),
 });
 
+/** What of one event in the order service's log a client receives; `undefined` skips it. */
+export type EventProjection = (event: orderV1.WatchOrderEventsResponse) => string | undefined;
+
+const wholeEvent: EventProjection = (event) => event.eventJson;
+
+export type EventStreamer = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { orderId: string; fallbackAfter: number; project?: EventProjection },
+) => void;
+
 /**
- * Server-Sent Events: every status change of one order, or of the whole queue. Each event's id
- * is its position in the order service's event log, so a client that reconnects with
- * Last-Event-ID resumes exactly after the last event it saw, from any server replica.
+ * Server-Sent Events from the order service's event log. Each event's id is its position in
+ * that log, so a client that reconnects with Last-Event-ID resumes exactly after the last
+ * event it saw, from any server replica. Made on the root app, whose close ends the streams.
  */
-export function eventRoutes(
+export function eventStreamer(
   app: FastifyInstance,
-  deps: { orders: orderV1.OrderServiceClient; timeoutMs: number },
-) {
-  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  orders: orderV1.OrderServiceClient,
+): EventStreamer {
   const open = new Set<() => void>();
   // Streams never end by themselves; at shutdown they end so clients reconnect to another replica.
   app.addHook('preClose', (done) => {
     for (const end of open) end();
     done();
   });
-
-  const stream = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    orderId: string,
-    fallbackAfter: number,
-  ) => {
+  return (request, reply, { orderId, fallbackAfter, project = wholeEvent }) => {
     const header = request.headers['last-event-id'];
     const lastEventId =
       (typeof header === 'string' ? header : undefined) ??
@@ -58,7 +62,7 @@ export function eventRoutes(
       'x-accel-buffering': 'no',
     });
     response.write('retry: 2000\n\n');
-    const call = deps.orders.watchOrderEvents({
+    const call = orders.watchOrderEvents({
       orderId,
       afterSequence: lastEventId === undefined ? fallbackAfter : Number(lastEventId),
     });
@@ -71,8 +75,10 @@ export function eventRoutes(
     };
     open.add(end);
     call.on('data', (event: orderV1.WatchOrderEventsResponse) => {
+      const data = project(event);
+      if (data === undefined) return;
       const flushed = response.write(
-        `id: ${event.sequence}\nevent: ${event.type}\ndata: ${event.eventJson}\n\n`,
+        `id: ${event.sequence}\nevent: ${event.type}\ndata: ${data}\n\n`,
       );
       // A slow client: stop reading from the order service until its socket drains, rather
       // than buffering without bound in this process.
@@ -89,6 +95,14 @@ export function eventRoutes(
     });
     request.raw.on('close', end);
   };
+}
+
+/** The streams of a signed-in caller: one order (its customer or staff), or the whole queue (staff). */
+export function eventRoutes(
+  app: FastifyInstance,
+  deps: { orders: orderV1.OrderServiceClient; stream: EventStreamer; timeoutMs: number },
+) {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   typed.get(
     '/v1/orders/:id/events',
@@ -120,7 +134,7 @@ export function eventRoutes(
         throw problems.notFound(`no order has id ${request.params.id}`);
       }
       // From the start: a tracker sees every state the order has been in.
-      stream(request, reply, order.id, 0);
+      deps.stream(request, reply, { orderId: order.id, fallbackAfter: 0 });
     },
   );
 
@@ -144,7 +158,7 @@ export function eventRoutes(
       if (!hasRole(principalOf(request), 'barista'))
         throw new Problem(403, 'forbidden', 'Forbidden', 'The live queue needs the barista role.');
       // From now: the board loads the open orders with GET /v1/orders?status=… and follows from there.
-      stream(request, reply, '', -1);
+      deps.stream(request, reply, { orderId: '', fallbackAfter: -1 });
     },
   );
 }

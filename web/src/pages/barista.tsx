@@ -1,0 +1,246 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, messageOf } from '../api.ts';
+import { chime, unlockSound } from '../chime.ts';
+import { followStream } from '../events.ts';
+import { formatDuration, formatMoney } from '../format.ts';
+import { coalesce, useNow, useResource, useTitle } from '../hooks.ts';
+import { hasRole, session } from '../session.ts';
+import { useStore } from '../store.ts';
+import type { Order, OrderStatus } from '../types.ts';
+import { ErrorState, Loading } from '../ui.tsx';
+import { SignInFirst } from './sign-in.tsx';
+
+type Action = 'accept' | 'decline' | 'ready' | 'pickup';
+
+const columns: {
+  status: OrderStatus;
+  title: string;
+  actions: { action: Action; label: string }[];
+}[] = [
+  {
+    status: 'placed',
+    title: 'New',
+    actions: [
+      { action: 'accept', label: 'Accept' },
+      { action: 'decline', label: 'Decline' },
+    ],
+  },
+  { status: 'accepted', title: 'Making', actions: [{ action: 'ready', label: 'Ready' }] },
+  { status: 'ready', title: 'Ready', actions: [{ action: 'pickup', label: 'Picked up' }] },
+];
+
+const loadQueue = (signal: AbortSignal) =>
+  api<{ orders: Order[] }>('/v1/orders?status=placed,accepted,ready&limit=200', { signal }).then(
+    (body) => body.orders,
+  );
+
+function Ticket({
+  order,
+  now,
+  fresh,
+  actions,
+  onAct,
+}: {
+  order: Order;
+  now: number;
+  fresh: boolean;
+  actions: { action: Action; label: string }[];
+  onAct: (order: Order, action: Action) => Promise<void>;
+}) {
+  const [busy, setBusy] = useState(false);
+  const acceptIn = order.acceptBy ? Date.parse(order.acceptBy) - now : undefined;
+  const act = async (action: Action) => {
+    setBusy(true);
+    await onAct(order, action);
+    setBusy(false);
+  };
+  return (
+    <li class={fresh ? 'ticket fresh' : 'ticket'} data-testid={`ticket-${order.id}`}>
+      <div class="ticket-head">
+        <strong class="who">{order.customerName}</strong>
+        <span class="age" title="Since placed">
+          {formatDuration(now - Date.parse(order.placedAt))} ago
+        </span>
+      </div>
+      <ul class="ticket-lines">
+        {order.items.map((line, index) => (
+          <li key={index}>
+            <strong>{line.quantity} ×</strong> {line.name}
+            {line.options.length > 0 && (
+              <span class="hint"> · {line.options.map((option) => option.name).join(', ')}</span>
+            )}
+          </li>
+        ))}
+      </ul>
+      {order.status === 'placed' && acceptIn !== undefined && (
+        <p class={acceptIn < 60_000 ? 'deadline urgent' : 'deadline'}>
+          Cancels itself in {formatDuration(acceptIn)} unless accepted
+        </p>
+      )}
+      <div class="ticket-actions">
+        <span class="hint">{formatMoney(order.totalCents)}</span>
+        {actions.map(({ action, label }) => (
+          <button
+            key={action}
+            type="button"
+            class={action === 'decline' ? 'danger' : undefined}
+            disabled={busy}
+            aria-label={`${label}: ${order.customerName}’s order`}
+            onClick={() => void act(action)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+    </li>
+  );
+}
+
+function Board() {
+  const queue = useResource(loadQueue, 'queue');
+  const [live, setLive] = useState(false);
+  const [sound, setSound] = useState(false);
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  const [announcement, setAnnouncement] = useState('');
+  const [error, setError] = useState<string>();
+  const now = useNow();
+  const seen = useRef<Set<string> | undefined>(undefined);
+  const reload = useRef(queue.reload);
+  reload.current = queue.reload;
+
+  useEffect(() => {
+    const refetch = coalesce(() => reload.current());
+    return followStream('/v1/queue/events', {
+      onEvent: refetch,
+      onOpen: () => {
+        setLive(true);
+        refetch();
+      },
+      onDown: () => setLive(false),
+    });
+  }, []);
+
+  // A new order: chime, highlight and announce it. The first load is not news.
+  const orders = queue.data;
+  useEffect(() => {
+    if (!orders) return;
+    const placed = orders.filter((order) => order.status === 'placed');
+    const known = seen.current;
+    seen.current = new Set(orders.map((order) => order.id));
+    if (!known) return;
+    const arrived = placed.filter((order) => !known.has(order.id));
+    if (arrived.length === 0) return;
+    if (sound) chime();
+    setAnnouncement(`New order from ${arrived.map((order) => order.customerName).join(', ')}`);
+    setFresh((previous) => new Set([...previous, ...arrived.map((order) => order.id)]));
+    const timer = setTimeout(
+      () =>
+        setFresh((previous) => {
+          const next = new Set(previous);
+          for (const order of arrived) next.delete(order.id);
+          return next;
+        }),
+      8_000,
+    );
+    return () => clearTimeout(timer);
+  }, [orders, sound]);
+
+  const act = async (order: Order, action: Action) => {
+    setError(undefined);
+    try {
+      await api(`/v1/orders/${order.id}/${action}`, { method: 'POST' });
+    } catch (failure) {
+      setError(`${order.customerName}’s order: ${messageOf(failure)}`);
+    }
+    queue.reload();
+  };
+
+  return (
+    <>
+      <div class="board-bar">
+        <p class="live" role="status">
+          {live ? '● Live' : '○ Reconnecting…'}
+        </p>
+        <button
+          type="button"
+          class="secondary"
+          aria-pressed={sound}
+          onClick={() => {
+            unlockSound();
+            setSound(!sound);
+          }}
+        >
+          {sound ? 'Sound on' : 'Sound off'}
+        </button>
+      </div>
+      <p class="visually-hidden" aria-live="assertive">
+        {announcement}
+      </p>
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!orders && queue.loading && <Loading what="the queue" />}
+      {queue.error !== undefined && <ErrorState error={queue.error} retry={queue.reload} />}
+      {orders && (
+        <div class="board">
+          {columns.map((column) => {
+            const inColumn = orders
+              .filter((order) => order.status === column.status)
+              .sort((a, b) => Date.parse(a.placedAt) - Date.parse(b.placedAt));
+            return (
+              <section
+                key={column.status}
+                class={`column column-${column.status}`}
+                aria-labelledby={`column-${column.status}`}
+                data-testid={`column-${column.status}`}
+              >
+                <h2 id={`column-${column.status}`}>
+                  {column.title} <span class="count">{inColumn.length}</span>
+                </h2>
+                {inColumn.length === 0 ? (
+                  <p class="hint">Nothing here.</p>
+                ) : (
+                  <ul class="tickets">
+                    {inColumn.map((order) => (
+                      <Ticket
+                        key={order.id}
+                        order={order}
+                        now={now}
+                        fresh={fresh.has(order.id)}
+                        actions={column.actions}
+                        onAct={act}
+                      />
+                    ))}
+                  </ul>
+                )}
+              </section>
+            );
+          })}
+        </div>
+      )}
+    </>
+  );
+}
+
+export function BaristaPage() {
+  useTitle('Barista board');
+  const current = useStore(session);
+  if (!current) return <SignInFirst what="work the queue" />;
+  if (!hasRole(current, 'barista'))
+    return (
+      <section class="state">
+        <h1>Barista board</h1>
+        <p>The board is for baristas. An admin can give your account the barista role.</p>
+      </section>
+    );
+  return (
+    <section aria-labelledby="board-title" class="wide">
+      <h1 id="board-title" class="visually-hidden">
+        Barista board
+      </h1>
+      <Board />
+    </section>
+  );
+}
