@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { serviceDatabase, stack } from '@everything/test-support';
 import { metricNames, monitoringQueries } from './support/monitoring.ts';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
 import { eventually, ServiceProcess, waitForPort } from './support/processes.ts';
+import { servicesEnv } from './support/services-env.ts';
 
 const ports = {
   server: Number(process.env.SERVER_PORT ?? 28080) + 40,
@@ -24,17 +24,6 @@ const metricsPorts = {
   server: ports.server + 1,
   order: Number(process.env.ORDER_PORT ?? 25051) + 43,
   customer: Number(process.env.CUSTOMER_PORT ?? 25052) + 43,
-};
-
-const database = (user: 'order_service' | 'customer_service') => {
-  const config = serviceDatabase(user);
-  return {
-    DB_HOST: config.DB_HOST,
-    DB_PORT: String(config.DB_PORT),
-    DB_NAME: config.DB_NAME,
-    DB_USER: config.DB_USER,
-    DB_PASSWORD: config.DB_PASSWORD,
-  };
 };
 
 /** The sum of a metric's samples on a service's /metrics whose labels include `labels`. */
@@ -79,50 +68,19 @@ describe('tracing an order end to end', () => {
 
   before(async () => {
     const endpoint = `http://127.0.0.1:${await receiver.start()}`;
-    const common = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, LOG_LEVEL: 'debug' };
-    const kafka = { KAFKA_BROKERS: stack.kafkaBroker, ORDER_EVENTS_TOPIC: topic };
-    const env = {
-      customer: {
-        ...common,
-        ...database('customer_service'),
-        ...kafka,
-        ORDER_EVENTS_DLQ_TOPIC: `${topic}.dlq`,
-        CONSUMER_GROUP_ID: run,
-        GRPC_HOST: '127.0.0.1',
-        GRPC_PORT: String(ports.customer),
-        METRICS_HOST: '127.0.0.1',
-        METRICS_PORT: String(metricsPorts.customer),
-      },
-      order: {
-        ...common,
-        ...database('order_service'),
-        ...kafka,
-        GRPC_HOST: '127.0.0.1',
-        GRPC_PORT: String(ports.order),
-        METRICS_HOST: '127.0.0.1',
-        METRICS_PORT: String(metricsPorts.order),
-        VALKEY_URL: stack.valkeyUrl,
-        VALKEY_KEY_PREFIX: `${run}:order:`,
-        CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
-        TEMPORAL_ADDRESS: stack.temporalAddress,
-        TEMPORAL_NAMESPACE: process.env.ENVIRONMENT ?? 'test',
-        TEMPORAL_TASK_QUEUE: run,
-      },
-      server: {
-        ...common,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(ports.server),
-        METRICS_HOST: '127.0.0.1',
-        METRICS_PORT: String(metricsPorts.server),
-        ORDER_SERVICE_ADDRESS: `127.0.0.1:${ports.order}`,
-        CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
-        VALKEY_URL: stack.valkeyUrl,
-        VALKEY_KEY_PREFIX: `${run}:server:`,
-        JWT_SECRET: 'a development secret of at least thirty-two characters',
-        BOOTSTRAP_ADMIN_EMAIL: admin.email,
-        BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-      },
-    };
+    const env = servicesEnv(run, ports);
+    const extra = (service: keyof typeof metricsPorts) => ({
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      LOG_LEVEL: 'debug',
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPorts[service]),
+    });
+    Object.assign(env.customer, extra('customer'));
+    Object.assign(env.order, extra('order'));
+    Object.assign(env.server, extra('server'), {
+      BOOTSTRAP_ADMIN_EMAIL: admin.email,
+      BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    });
     for (const name of ['customer', 'order', 'server'] as const) {
       services.push(new ServiceProcess(name, env[name]));
       await waitForPort(ports[name], 60_000);
