@@ -3,6 +3,7 @@ import { env } from '@everything/config';
 import type { Logger } from '@everything/logger';
 
 export type { Redis as Valkey };
+export { countCacheLookup } from './cache-metrics.ts';
 
 /** VALKEY_URL is the server; VALKEY_KEY_PREFIX keeps environments and services apart on it. */
 export const valkeyEnv = {

@@ -3,7 +3,8 @@ import type pg from 'pg';
 
 // The order service's own metrics: what the café cares about (the funnel and its waits, the
 // drinks) and what keeps events flowing (the outbox). Names follow OpenTelemetry's style;
-// Prometheus sees them with dots as underscores and the unit appended.
+// Prometheus sees dots as underscores (counters end in _total). The instruments are created
+// when this module loads, which main.ts orders after telemetry started.
 const meter = metrics.getMeter('everything.order');
 
 const transitions = meter.createCounter('everything.order.transitions', {
@@ -18,10 +19,6 @@ const stageDuration = meter.createHistogram('everything.order.stage.duration', {
 });
 const drinks = meter.createCounter('everything.drinks.ordered', {
   description: 'Drinks ordered, by menu item',
-});
-const cacheRequests = meter.createCounter('everything.cache.requests', {
-  description:
-    'Cache look-ups by cache and result: hit or miss (a failed read is an error and a miss)',
 });
 
 export function countPlaced(lines: { name: string; quantity: number }[]): void {
@@ -47,10 +44,6 @@ export function countTransition(to: string, since: Milestones): void {
           ? { name: 'ready_to_picked_up', seconds: since.since_ready }
           : undefined;
   if (stage?.seconds != null) stageDuration.record(stage.seconds, { stage: stage.name });
-}
-
-export function countCacheLookup(cache: string, result: 'hit' | 'miss' | 'error'): void {
-  cacheRequests.add(1, { cache, result });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { customerV1 } from '@everything/contracts';
-import type { Valkey } from '@everything/valkey';
+import { countCacheLookup, type Valkey } from '@everything/valkey';
 import { callPeer } from './upstream/grpc-call.ts';
 
 const TTL_SECONDS = 300;
@@ -24,9 +24,11 @@ export class FavoritesCache {
   async list(customerId: string, log: FastifyBaseLogger): Promise<customerV1.Favorite[]> {
     const cached = await this.#valkey.get(this.#key(customerId)).catch((error: unknown) => {
       log.debug({ err: error }, 'favorites cache read failed');
+      countCacheLookup('favorites', 'error');
       return null;
     });
     if (cached !== null) {
+      countCacheLookup('favorites', 'hit');
       return (JSON.parse(cached) as (customerV1.Favorite & { savedAt?: string })[]).map(
         (favorite) => ({
           ...favorite,
@@ -34,6 +36,7 @@ export class FavoritesCache {
         }),
       );
     }
+    countCacheLookup('favorites', 'miss');
     const { favorites } = await callPeer(
       'customer',
       this.#customers,

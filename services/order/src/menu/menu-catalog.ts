@@ -1,8 +1,7 @@
 import type { Logger } from '@everything/logger';
-import type { Valkey } from '@everything/valkey';
+import { countCacheLookup, type Valkey } from '@everything/valkey';
 import type { MenuItem } from './menu.ts';
 import type { MenuRepository } from './menu-repository.ts';
-import { countCacheLookup } from '../metrics.ts';
 
 /** Bump when the cached shape changes, so a deploy never reads its predecessor's entries. */
 const MENU_KEY = 'menu:v1';
