@@ -257,9 +257,9 @@ describe('tracing an order end to end', () => {
 
   test('after the journey, every metric a dashboard or an alert rule reads is exported', async () => {
     const { exprs, recorded } = await monitoringQueries();
-    // From kube-state-metrics, Prometheus itself and the collector's spanmetrics connector
-    // (in the cluster), not from the services.
-    const elsewhere = /^(kube_|up$|traces_span_metrics_)/;
+    // From kube-state-metrics, the kubelet (cAdvisor), Prometheus itself and the collector's
+    // spanmetrics connector, in the cluster; not from the services.
+    const elsewhere = /^(kube_|container_|up$|traces_span_metrics_)/;
     const wanted = new Set(
       exprs.flatMap(metricNames).filter((name) => !recorded.has(name) && !elsewhere.test(name)),
     );
