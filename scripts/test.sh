@@ -34,5 +34,5 @@ env "${customer_env[@]}" node services/customer/src/migrate.ts -y
 
 log test "unit, integration and end-to-end tests"
 node --test --test-reporter=spec "$@" \
-  'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'test/**/*.test.ts'
+  'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'web/src/**/*.test.ts' 'test/**/*.test.ts'
 log test "passed in $(($(date +%s) - started))s"

@@ -172,7 +172,7 @@ describe('the web app in a browser', () => {
     await board.getByText('● Live').waitFor();
     await markDocument(board);
     const tv = await open('tv');
-    await tv.goto(`${base}/display?key=${encodeURIComponent(key)}`);
+    await tv.goto(`${base}/display#key=${encodeURIComponent(key)}`);
     await tv.getByRole('heading', { name: 'Ready for pickup' }).waitFor();
     // The key leaves the address bar, and stays with the TV.
     await tv.waitForURL(`${base}/display`);

@@ -48,9 +48,9 @@ let refreshing: Promise<boolean> | undefined;
 /** One refresh at a time however many requests found the access token expired. */
 export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
-    const current = session.get();
-    if (!current) return false;
     try {
+      const current = session.get();
+      if (!current) return false;
       const response = await fetch('/v1/auth/refresh', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -11,10 +11,23 @@ export interface StreamHandlers {
   /** The stream is (re)connected: anything may have changed while it was not. */
   onOpen?(): void;
   onDown?(): void;
+  /** The server refused the stream (403, 404, a key revoked…): retrying cannot help. */
+  onRefused?(status: number): void;
+}
+
+/** The server's answer that ends the stream for good, as opposed to an outage. */
+class Refused extends Error {
+  readonly status: number;
+  constructor(status: number) {
+    super(`stream refused with ${status}`);
+    this.status = status;
+  }
 }
 
 const FIRST_DELAY_MS = 2_000;
 const MAX_DELAY_MS = 15_000;
+/** A stream that lasted this long was healthy: the next reconnect starts without backoff. */
+const HEALTHY_MS = 10_000;
 
 export function followStream(
   path: string,
@@ -33,6 +46,9 @@ export function followStream(
     if (lastEventId) headers['last-event-id'] = lastEventId;
     const response = await fetch(path, { headers, signal: controller.signal });
     if (response.status === 401 && !token && (await refreshSession())) return;
+    // 4xx other than a rate limit will not get better by asking again.
+    if (response.status >= 400 && response.status < 500 && response.status !== 429)
+      throw new Refused(response.status);
     if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
     serverReachable.set(true);
     handlers.onOpen?.();
@@ -52,11 +68,17 @@ export function followStream(
   void (async () => {
     let failures = 0;
     while (!stopped()) {
+      const startedAt = Date.now();
       try {
         await connectOnce();
-        failures = 0;
-      } catch {
+        // A stream that ends at once (its upstream is down) is a failure too: keep backing off.
+        failures = Date.now() - startedAt >= HEALTHY_MS ? 0 : failures + 1;
+      } catch (error) {
         if (stopped()) return;
+        if (error instanceof Refused) {
+          handlers.onRefused?.(error.status);
+          return;
+        }
         failures += 1;
         serverReachable.set(false);
       }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { callUnary } from '@everything/grpc';
+import { eventually } from '@everything/test-support';
 import { serverTestStack } from './testing.ts';
 
 interface Reply {
@@ -45,6 +46,7 @@ describe('the pickup display', () => {
   before(async () => {
     stack = await serverTestStack();
     app = await stack.build();
+    await app.listen({ host: '127.0.0.1', port: 0 });
     const adminEmail = `admin-${randomUUID()}@example.com`;
     await callUnary(
       stack.orderDeps.customers,
@@ -71,6 +73,28 @@ describe('the pickup display', () => {
   after(async () => {
     await stack.close();
   });
+
+  /** Opens a stream on a real listener; the caller aborts it. */
+  const openStream = async (key: string, controller: AbortController) => {
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return fetch(`http://127.0.0.1:${port}/v1/pickup/events`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: controller.signal,
+    });
+  };
+
+  /** The data of the first event on a stream, within 15 s. */
+  const firstEvent = async (response: Response): Promise<unknown> => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      const data = /^data: (.*)$/m.exec(buffer);
+      if (data?.[1]) return JSON.parse(data[1]);
+    }
+    throw new Error('the stream ended without an event');
+  };
 
   test('a display key shows ready orders by the customer’s name and nothing more', async () => {
     const { key } = (await call('POST', '/v1/displays', admin)).body as { key: string };
@@ -99,6 +123,44 @@ describe('the pickup display', () => {
     assert.equal(shown.customerName, customerName);
   });
 
+  test("the display's stream tells which order changed, and nothing about who or what", async () => {
+    const { key } = (await call('POST', '/v1/displays', admin)).body as { key: string };
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 15_000);
+    try {
+      const stream = await openStream(key, controller);
+      assert.equal(stream.status, 200);
+      const placed = await call(
+        'POST',
+        '/v1/orders',
+        customer,
+        { items: [{ menuItemId: latteId, quantity: 1 }] },
+        { 'idempotency-key': randomUUID() },
+      );
+      assert.deepEqual(await firstEvent(stream), { orderId: placed.body.id, status: 'placed' });
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+  });
+
+  test('one display key holds at most 8 streams at once on a replica', async () => {
+    const { key } = (await call('POST', '/v1/displays', admin)).body as { key: string };
+    const controller = new AbortController();
+    try {
+      const statuses = [];
+      for (let count = 0; count < 9; count += 1)
+        statuses.push((await openStream(key, controller)).status);
+      assert.deepEqual(statuses, [...Array<number>(8).fill(200), 429]);
+    } finally {
+      controller.abort();
+    }
+    // Closed streams free their places.
+    const again = new AbortController();
+    await eventually('a place frees up', async () => (await openStream(key, again)).status === 200);
+    again.abort();
+  });
+
   test('a display key opens nothing but the display', async () => {
     const { key } = (await call('POST', '/v1/displays', admin)).body as { key: string };
     assert.equal((await call('GET', '/v1/orders', key)).status, 401);
@@ -119,6 +181,8 @@ describe('the pickup display', () => {
     const refused = await call('GET', '/v1/pickup', old);
     assert.equal(refused.status, 401);
     assert.match(String(refused.body.detail), /revoked/);
+    const stream = await openStream(old, new AbortController());
+    assert.equal(stream.status, 401);
     const { key: fresh } = (await call('POST', '/v1/displays', admin)).body as { key: string };
     assert.equal((await call('GET', '/v1/pickup', fresh)).status, 200);
   });

@@ -18,7 +18,9 @@ describe('the web app as served', () => {
   before(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'web-'));
     await mkdir(path.join(root, 'assets'));
-    await writeFile(path.join(root, 'index.html'), '<!doctype html><title>app</title>');
+    const page = '<!doctype html><title>app</title>';
+    await writeFile(path.join(root, 'index.html'), page);
+    await writeFile(path.join(root, 'index.html.br'), brotliCompressSync(page));
     await writeFile(path.join(root, 'assets', 'index-abc123.js'), script);
     await writeFile(path.join(root, 'assets', 'index-abc123.js.br'), brotliCompressSync(script));
     app = Fastify();
@@ -44,7 +46,11 @@ describe('the web app as served', () => {
   });
 
   test('the page is revalidated on every load and locked down by a content security policy', async () => {
-    const response = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+    const response = await app.inject({
+      url: '/',
+      headers: { accept: 'text/html', 'accept-encoding': 'br, gzip' },
+    });
+    assert.equal(response.headers['content-encoding'], 'br');
     assert.equal(response.statusCode, 200);
     assert.equal(response.headers['cache-control'], 'no-cache');
     assert.match(String(response.headers['content-security-policy']), /script-src 'self'/);

@@ -52,7 +52,8 @@ export async function registerWebApp(
         reply.header('cache-control', 'public, max-age=31536000, immutable');
       } else {
         reply.header('cache-control', 'no-cache');
-        if (file.endsWith('.html')) reply.headers(pageHeaders);
+        // The file sent may be the precompressed index.html.br or .gz.
+        if (/\.html(\.br|\.gz)?$/.test(file)) reply.headers(pageHeaders);
       }
     },
   });

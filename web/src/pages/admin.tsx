@@ -115,10 +115,11 @@ function ItemRow({
   // Shown at once when toggled; put back if the server refuses.
   const [available, setAvailable] = useState(item.available);
   const [status, setStatus] = useState<string>();
+  // The saved item, whenever it changes; an open form keeps what the admin is typing.
   useEffect(() => {
-    setDraft(draftOf(item));
     setAvailable(item.available);
-  }, [item]);
+    if (!open) setDraft(draftOf(item));
+  }, [item, open]);
   const save = async (changes: Partial<ReturnType<typeof bodyOf>>) => {
     setStatus('Saving…');
     try {
@@ -232,7 +233,7 @@ function DisplayLink() {
   const create = async () => {
     try {
       const { key } = await api<{ key: string }>('/v1/displays', { method: 'POST' });
-      setLink(`${location.origin}/display?key=${encodeURIComponent(key)}`);
+      setLink(`${location.origin}/display#key=${encodeURIComponent(key)}`);
       setStatus(undefined);
     } catch (error) {
       setStatus(messageOf(error));

@@ -105,6 +105,7 @@ function Board() {
   const [error, setError] = useState<string>();
   const now = useNow();
   const seen = useRef<Set<string> | undefined>(undefined);
+  const highlightTimers = useRef(new Set<ReturnType<typeof setTimeout>>());
   const reload = useRef(queue.reload);
   reload.current = queue.reload;
 
@@ -133,17 +134,25 @@ function Board() {
     if (sound) chime();
     setAnnouncement(`New order from ${arrived.map((order) => order.customerName).join(', ')}`);
     setFresh((previous) => new Set([...previous, ...arrived.map((order) => order.id)]));
-    const timer = setTimeout(
-      () =>
-        setFresh((previous) => {
-          const next = new Set(previous);
-          for (const order of arrived) next.delete(order.id);
-          return next;
-        }),
-      8_000,
+    // Not cleared by the next reload (events come often): only when the board goes away.
+    highlightTimers.current.add(
+      setTimeout(
+        () =>
+          setFresh((previous) => {
+            const next = new Set(previous);
+            for (const order of arrived) next.delete(order.id);
+            return next;
+          }),
+        8_000,
+      ),
     );
-    return () => clearTimeout(timer);
   }, [orders, sound]);
+  useEffect(() => {
+    const timers = highlightTimers.current;
+    return () => {
+      for (const timer of timers) clearTimeout(timer);
+    };
+  }, []);
 
   const act = async (order: Order, action: Action) => {
     setError(undefined);

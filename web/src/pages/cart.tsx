@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import { api, ApiError, messageOf } from '../api.ts';
 import { cart, clearCart, setQuantity } from '../cart.ts';
 import { formatMoney } from '../format.ts';
+import { POINTS_PER_FREE_DRINK } from '../loyalty.ts';
 import { useResource, useTitle } from '../hooks.ts';
 import { session } from '../session.ts';
 import { useStore } from '../store.ts';
@@ -27,7 +28,8 @@ function PlaceOrder({ totalCents }: { totalCents: number }) {
     try {
       const order = await api<Order>('/v1/orders', {
         method: 'POST',
-        headers: { 'idempotency-key': current.checkoutKey },
+        // Paying with points is another request: another key.
+        headers: { 'idempotency-key': `${current.checkoutKey}${redeem ? ':points' : ''}` },
         body: {
           items: current.lines.map((line) => ({
             menuItemId: line.menuItemId,
@@ -53,7 +55,7 @@ function PlaceOrder({ totalCents }: { totalCents: number }) {
   const points = profile.data?.loyaltyPoints ?? 0;
   return (
     <form onSubmit={(event) => void place(event)} class="checkout">
-      {points > 0 && (
+      {points >= POINTS_PER_FREE_DRINK && (
         <label class="choice">
           <input
             type="checkbox"

@@ -1,49 +1,52 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { useLocation } from 'preact-iso';
 import { api, ApiError } from '../api.ts';
 import { followStream } from '../events.ts';
 import { formatClock } from '../format.ts';
 import { coalesce, useNow, useResource, useTitle } from '../hooks.ts';
 import { session } from '../session.ts';
+import { useStore } from '../store.ts';
 import type { PickupOrder } from '../types.ts';
 
 const KEY = 'everything.displayKey';
 
 /**
- * The display key from the link an admin made (?key=…), kept so the TV survives a reload and
- * taken out of the address bar so it does not linger on screen. A signed-in barista's own token
- * works as well.
+ * The display key from the link an admin made (/display#key=…): in the fragment, so it never
+ * reaches a server's or a proxy's log; kept, so the TV survives a reload; and taken out of the
+ * address bar, so it does not linger on screen. Without a key, a signed-in barista's session works.
  */
-function useDisplayToken(): string | undefined {
-  const { query, route } = useLocation();
-  const fromLink = query.key;
-  useEffect(() => {
+function useDisplayKey(): string | undefined {
+  const [key] = useState(() => {
+    const fromLink = new URLSearchParams(location.hash.slice(1)).get('key');
     if (fromLink) {
       localStorage.setItem(KEY, fromLink);
-      route('/display', true);
+      history.replaceState(null, '', '/display');
     }
-  }, [fromLink, route]);
-  return fromLink ?? localStorage.getItem(KEY) ?? session.get()?.accessToken;
+    return fromLink ?? localStorage.getItem(KEY) ?? undefined;
+  });
+  return key;
 }
 
 export function DisplayPage() {
   useTitle('Pickup');
-  const token = useDisplayToken();
+  const key = useDisplayKey();
+  const signedIn = useStore(session) !== undefined;
+  const allowed = key !== undefined || signedIn;
   const now = useNow(10_000);
   const [live, setLive] = useState(false);
+  const [refused, setRefused] = useState(false);
   const ready = useResource(
     (signal) =>
-      token
-        ? api<{ orders: PickupOrder[] }>('/v1/pickup', { signal, token }).then(
+      allowed
+        ? api<{ orders: PickupOrder[] }>('/v1/pickup', { signal, token: key }).then(
             (body) => body.orders,
           )
         : Promise.resolve([]),
-    token ?? '',
+    `${key ?? ''}:${String(signedIn)}`,
   );
   const reload = useRef(ready.reload);
   reload.current = ready.reload;
   useEffect(() => {
-    if (!token) return;
+    if (!allowed) return;
     const refetch = coalesce(() => reload.current());
     return followStream(
       '/v1/pickup/events',
@@ -54,19 +57,22 @@ export function DisplayPage() {
           refetch();
         },
         onDown: () => setLive(false),
+        onRefused: () => setRefused(true),
       },
-      () => token,
+      // A display key; else the session's token, refreshed as it expires.
+      key === undefined ? undefined : () => key,
     );
-  }, [token]);
+  }, [key, allowed]);
 
-  const refused =
-    ready.error instanceof ApiError && (ready.error.status === 401 || ready.error.status === 403);
-  if (!token || refused)
+  const rejected =
+    refused ||
+    (ready.error instanceof ApiError && (ready.error.status === 401 || ready.error.status === 403));
+  if (!allowed || rejected)
     return (
       <div class="display">
         <h1>Pickup display</h1>
         <p class="display-note">
-          {refused ? 'This display link is no longer valid. ' : ''}Open the display link an admin
+          {rejected ? 'This display link is no longer valid. ' : ''}Open the display link an admin
           creates on the Admin page.
         </p>
       </div>

@@ -3,15 +3,13 @@ import { useLocation } from 'preact-iso';
 import { api, messageOf } from '../api.ts';
 import { formatDay, formatMoney } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
+import { POINTS_PER_FREE_DRINK } from '../loyalty.ts';
 import { loadMenu } from '../menu-data.ts';
 import { session, signOut } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { Customer, Favorite } from '../types.ts';
 import { Empty, ErrorState, Loading } from '../ui.tsx';
 import { SignInFirst } from './sign-in.tsx';
-
-// The order service's default; a free drink is offered whenever the points cover one.
-const POINTS_PER_FREE_DRINK = 100;
 
 function Favorites() {
   const favorites = useResource(

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import fastifyJwt from '@fastify/jwt';
 import type { Valkey } from '@everything/valkey';
-import { Problem } from '../problem.ts';
+import { Problem, problems } from '../problem.ts';
 
 export type Role = 'customer' | 'barista' | 'admin';
 
@@ -166,7 +166,9 @@ export function pickupViewer(valkey: Valkey) {
       throw unauthenticated;
     }
     if (claims.typ === 'display') {
-      const current = Number((await valkey.get(DISPLAY_GENERATION_KEY)) ?? 0);
+      const current = await valkey.get(DISPLAY_GENERATION_KEY).then(Number, () => {
+        throw problems.serviceUnavailable('Display keys cannot be checked right now.');
+      });
       if (claims.gen !== current) {
         throw new Problem(
           401,

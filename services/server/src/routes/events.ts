@@ -8,6 +8,13 @@ import { callPeer } from '../upstream/grpc-call.ts';
 
 const HEARTBEAT_MS = 15_000;
 
+/**
+ * Open streams one caller may hold on this replica: a phone, a tablet and a TV each need one
+ * or two; more is a leaked token or a client stuck in a loop, each costing a watch on the
+ * order service.
+ */
+export const MAX_STREAMS_PER_CALLER = 8;
+
 export const StreamQuery = Type.Object({
   lastEventId: Type.Optional(
     Type.String({
@@ -38,6 +45,7 @@ export function eventStreamer(
   orders: orderV1.OrderServiceClient,
 ): EventStreamer {
   const open = new Set<() => void>();
+  const perCaller = new Map<string, number>();
   // Streams never end by themselves; at shutdown they end so clients reconnect to another replica.
   app.addHook('preClose', (done) => {
     for (const end of open) end();
@@ -53,6 +61,19 @@ export function eventStreamer(
         { field: 'Last-Event-ID', message: 'must be an event id this stream sent' },
       ]);
     }
+    // Set by @fastify/jwt when the route's hook verified the token.
+    const caller = (request.user as { sub?: string } | undefined)?.sub ?? `ip:${request.ip}`;
+    const held = perCaller.get(caller) ?? 0;
+    if (held >= MAX_STREAMS_PER_CALLER) {
+      throw new Problem(
+        429,
+        'too-many-streams',
+        'Too many streams',
+        `At most ${MAX_STREAMS_PER_CALLER} event streams at once; close one first.`,
+        { headers: { 'retry-after': '15' } },
+      );
+    }
+    perCaller.set(caller, held + 1);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {
@@ -68,8 +89,12 @@ export function eventStreamer(
     });
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const end = () => {
+      if (!open.has(end)) return;
       clearInterval(heartbeat);
       open.delete(end);
+      const remaining = (perCaller.get(caller) ?? 1) - 1;
+      if (remaining > 0) perCaller.set(caller, remaining);
+      else perCaller.delete(caller);
       call.cancel();
       response.end();
     };
