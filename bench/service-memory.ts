@@ -1,10 +1,13 @@
 // Resident memory of each service after serving traffic, against the seed's 64 MiB request, and
 // as a ratio to a baseline measured in the same run: an idle Node process on the same runtime.
 // Runs against the dev stack's servers: `make stack-up`, then `make bench`.
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
@@ -65,6 +68,14 @@ const quiet = {
     : {}),
 };
 
+// The order service as its image runs it: from workflow code bundled ahead of time.
+const workflowBundle = path.join(await mkdtemp(path.join(tmpdir(), 'bench-')), 'workflows.js');
+await promisify(execFile)(
+  process.execPath,
+  ['services/order/src/bundle-workflows.ts', workflowBundle],
+  { cwd: root },
+);
+
 const baseline = start(['-e', 'setInterval(() => {}, 1000)'], {});
 const customer = start(['services/customer/src/main.ts'], {
   ...db('customer'),
@@ -85,6 +96,7 @@ const order = start(['services/order/src/main.ts'], {
   TEMPORAL_ADDRESS: `127.0.0.1:${process.env.TEMPORAL_PORT ?? '7233'}`,
   TEMPORAL_NAMESPACE: 'dev',
   TEMPORAL_TASK_QUEUE: 'bench',
+  TEMPORAL_WORKFLOW_BUNDLE: workflowBundle,
 });
 const server = start(['services/server/src/main.ts'], {
   ...quiet,

@@ -4,8 +4,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { checkHealth } from '@everything/grpc';
 import { Connection } from '@temporalio/client';
@@ -50,9 +54,15 @@ const secrets: Record<string, () => string> = {
   'bootstrap-admin/password': () => 'k8s-run-test-admin-password',
 };
 
+/** Where the image keeps the order workflows, bundled at its build (docker/Dockerfile). */
+const IMAGE_WORKFLOW_BUNDLE = '/app/workflow-bundle/order-workflows.js';
+/** The same bundle, made here by the same command in `before`. */
+let workflowBundle = '';
+
 /** Where each in-cluster address lives on the test stack; anything unmapped fails the test. */
 function clusterMap(ports: Record<string, number>): Map<string, string> {
   return new Map([
+    [IMAGE_WORKFLOW_BUNDLE, workflowBundle],
     ['postgresql.infra.svc.cluster.local:5432', `127.0.0.1:${stack.pgPort}`],
     ['valkey.infra.svc.cluster.local:6379', `127.0.0.1:${required('VALKEY_PORT')}`],
     ['kafka.infra.svc.cluster.local:9092', `127.0.0.1:${required('KAFKA_PORT')}`],
@@ -139,6 +149,14 @@ describe('the rendered staging manifests, run against the test stack', () => {
 
   before(async () => {
     for (const name of ['server', 'order', 'customer']) ports[name] = await freePort();
+    workflowBundle = path.join(
+      await mkdtemp(path.join(tmpdir(), 'k8s-run-')),
+      'order-workflows.js',
+    );
+    await promisify(execFile)(process.execPath, [
+      fileURLToPath(new URL('../../services/order/src/bundle-workflows.ts', import.meta.url)),
+      workflowBundle,
+    ]);
     const config = find(objects, 'ConfigMap', 'order').data ?? {};
     await ensureTemporalNamespace(config.TEMPORAL_NAMESPACE ?? 'staging');
   });

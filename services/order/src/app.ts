@@ -34,6 +34,8 @@ export interface OrderDeps {
     taskQueue: string;
     /** Tracing of workflows and activities, when the service runs with telemetry. */
     plugins?: WorkerPlugin[];
+    /** Workflow code bundled ahead of time; without it the worker bundles at start. */
+    workflowBundlePath?: string | undefined;
   };
   customers: customerV1.CustomerServiceClient;
   kafka: { brokers: string[]; topic: string };
@@ -71,6 +73,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     plugins: temporal.plugins ?? [],
+    workflowBundlePath: temporal.workflowBundlePath,
     activities: createActivities({
       orders,
       customers: deps.customers,

@@ -21,6 +21,12 @@ export const orderConfigShape = {
   /** One namespace per environment: staging and prod never share workflows. */
   TEMPORAL_NAMESPACE: env.string(),
   TEMPORAL_TASK_QUEUE: env.string().default('orders'),
+  /**
+   * The workflow code bundled ahead of time (`bundle-workflows`, done in the image's build).
+   * Unset, the worker bundles at start-up: fine for development, but webpack then stays in the
+   * process, about 175 MiB of a Raspberry Pi's memory.
+   */
+  TEMPORAL_WORKFLOW_BUNDLE: env.string().optional(),
   /** Comma-separated host:port list. */
   KAFKA_BROKERS: env
     .string()

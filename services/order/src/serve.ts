@@ -60,6 +60,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
         plugins: [tracing],
       }),
       plugins: [tracing],
+      workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
     },
