@@ -33,6 +33,8 @@ env "${order_env[@]}" node services/order/src/migrate.ts -y
 env "${customer_env[@]}" node services/customer/src/migrate.ts -y
 
 log test "unit, integration and end-to-end tests"
-node --test --test-reporter=spec "$@" \
+# --test-force-exit: a file's process ends when its tests and hooks have, even if a native
+# client (Temporal's core) still holds the event loop; see teardownStep in test-support.
+node --test --test-reporter=spec --test-force-exit "$@" \
   'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'web/src/**/*.test.ts' 'test/**/*.test.ts'
 log test "passed in $(($(date +%s) - started))s"

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { orderV1 } from '@everything/contracts';
 import { callUnary, channelOptions, insecure } from '@everything/grpc';
-import { eventually, stack } from '@everything/test-support';
+import { eventually, stack, teardownStep } from '@everything/test-support';
 import { createApp, type OrderApp } from '../../services/order/src/app.ts';
 import { orderTestDeps } from '../../services/order/src/testing.ts';
 import { runScript } from './support/processes.ts';
@@ -41,7 +41,7 @@ describe('an outage of Kafka', () => {
   });
   after(async () => {
     orders.close();
-    await app.close(2_000);
+    await teardownStep('order app', () => app.close(2_000));
     await deps.close();
     await kafka('stop');
   });

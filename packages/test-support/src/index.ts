@@ -113,3 +113,29 @@ export async function eventually(
   }
   throw new Error(`${what} did not happen within ${timeoutMs} ms`);
 }
+
+/**
+ * One step of a test's teardown, awaited but never forever. Now and then, under load, closing
+ * the order app or Temporal's native connection never settles, with no handle left to wait
+ * for; rather than hang the whole run, a step still pending after `timeoutMs` is reported on
+ * stderr and left behind. The runner is started with --test-force-exit, so what is left
+ * behind cannot keep the file's process alive either.
+ */
+export async function teardownStep(
+  what: string,
+  step: () => Promise<unknown>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  try {
+    if ((await Promise.race([step(), late])) === 'late')
+      process.stderr.write(
+        `teardown: ${what} did not finish within ${timeoutMs} ms; left behind\n`,
+      );
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { menuV1 } from '@everything/contracts';
 import { checkHealth } from '@everything/grpc';
 import { createPool } from '@everything/postgres';
-import { listServicesByReflection, serviceDatabase } from '@everything/test-support';
+import { listServicesByReflection, serviceDatabase, teardownStep } from '@everything/test-support';
 import { createApp, type OrderApp } from './app.ts';
 import { orderTestDeps } from './testing.ts';
 
@@ -21,7 +21,7 @@ before(async () => {
 });
 after(async () => {
   client.close();
-  await app.close(1_000);
+  await teardownStep('order app', () => app.close(1_000));
   await deps.close();
 });
 

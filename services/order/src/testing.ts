@@ -5,7 +5,7 @@ import { customerV1 } from '@everything/contracts';
 import { callUnary, channelOptions, insecure } from '@everything/grpc';
 import { createLogger } from '@everything/logger';
 import { createPool } from '@everything/postgres';
-import { migratedScratchDatabase, stack } from '@everything/test-support';
+import { migratedScratchDatabase, stack, teardownStep } from '@everything/test-support';
 import { createValkey } from '@everything/valkey';
 import { createApp as createCustomerApp } from '../../customer/src/app.ts';
 import type { OrderDeps } from './app.ts';
@@ -100,12 +100,12 @@ export async function orderTestDeps(
     },
     async close() {
       customers.close();
-      await customerApp.close(1_000);
-      await customerPool.end();
-      await connection.close();
-      await clientConnection.close();
+      await teardownStep('customer app', () => customerApp.close(1_000));
+      await teardownStep('customer pool', () => customerPool.end());
+      await teardownStep('temporal worker connection', () => connection.close());
+      await teardownStep('temporal client connection', () => clientConnection.close());
       valkey.disconnect();
-      await pool.end();
+      await teardownStep('order pool', () => pool.end());
       await orderDatabase.drop();
       await customerDatabase.drop();
     },

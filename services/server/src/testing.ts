@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { menuV1, orderV1 } from '@everything/contracts';
 import { channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { createLogger } from '@everything/logger';
+import { teardownStep } from '@everything/test-support';
 import { createApp as createOrderApp } from '../../order/src/app.ts';
 import { orderTestDeps } from '../../order/src/testing.ts';
 import { createApp, type ServerDeps } from './app.ts';
@@ -56,7 +57,7 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
       apps.forEach(({ close }) => close());
       menu.close();
       orders.close();
-      await order.close(2_000);
+      await teardownStep('order app', () => order.close(2_000));
       await orderDeps.close();
     },
   };

@@ -11,7 +11,7 @@ import {
   type UnaryMethodName,
   type UnaryRequest,
 } from '@everything/grpc';
-import { eventually, outcome, stack } from '@everything/test-support';
+import { eventually, outcome, stack, teardownStep } from '@everything/test-support';
 import { createApp, type OrderApp } from '../app.ts';
 import { orderTestDeps } from '../testing.ts';
 
@@ -34,7 +34,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
   });
   after(async () => {
     orders.close();
-    await app.close(2_000);
+    await teardownStep('order app', () => app.close(2_000));
     await deps.close();
   });
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
-import { eventually } from '@everything/test-support';
+import { eventually, teardownStep } from '@everything/test-support';
 import { createApp, type OrderApp } from '../app.ts';
 import { orderTestDeps } from '../testing.ts';
 import { temporalTracing } from './tracing.ts';
@@ -40,7 +40,7 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
   });
 
   after(async () => {
-    await app.close(2_000);
+    await teardownStep('order app', () => app.close(2_000));
     await deps.close();
     await rm(dir, { recursive: true });
   });
