@@ -24,7 +24,7 @@ export const orderConfigShape = {
   /**
    * The workflow code bundled ahead of time (`bundle-workflows`, done in the image's build).
    * Unset, the worker bundles at start-up: fine for development, but webpack then stays in the
-   * process, about 175 MiB of a Raspberry Pi's memory.
+   * process, about 160 MiB of a Raspberry Pi’s memory.
    */
   TEMPORAL_WORKFLOW_BUNDLE: env.string().optional(),
   /** Comma-separated host:port list. */
