@@ -49,6 +49,7 @@ build_web() {
 # Debian's Chromium for the browser tests: browsers cannot be downloaded here, so
 # playwright-core drives this one (CHROMIUM_PATH).
 ensure_chromium() {
-  apt_ensure chromium fonts-dejavu-core fonts-liberation
+  # The packages Chromium recommends for rendering: fonts and the software GL it falls back to.
+  apt_ensure chromium fonts-dejavu-core fonts-liberation libgl1-mesa-dri
   export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
 }
