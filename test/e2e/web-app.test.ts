@@ -120,6 +120,13 @@ describe('the web app in a browser', () => {
     contexts.push(context);
     return context.newPage();
   };
+  /** A new customer, signed up through the app on a phone of their own. */
+  const newCustomerOnPhone = async (label: string) => {
+    const customer = person(label);
+    const phone = await open('phone');
+    await signUp(phone, customer);
+    return { customer, phone };
+  };
 
   before(async () => {
     await startService('customer');
@@ -234,9 +241,7 @@ describe('the web app in a browser', () => {
   });
 
   test('a double-tapped order button, or the same cart sent from two tabs, places one order', async () => {
-    const customer = person('Alan');
-    const phone = await open('phone');
-    await signUp(phone, customer);
+    const { customer, phone } = await newCustomerOnPhone('Alan');
     await putInCart(phone, 'Espresso');
     const button = phone.getByRole('button', { name: /Place order/ });
     await button.dblclick();
@@ -267,9 +272,7 @@ describe('the web app in a browser', () => {
 
   test("an admin marks a drink unavailable and the customer's menu shows it, without a reload", async () => {
     const drink = `Cortado ${randomUUID().slice(0, 4)}`;
-    const customer = person('Mary');
-    const phone = await open('phone');
-    await signUp(phone, customer);
+    const { phone } = await newCustomerOnPhone('Mary');
     await markDocument(phone);
 
     const tablet = await open('tablet');
@@ -298,9 +301,7 @@ describe('the web app in a browser', () => {
   });
 
   test('the server stopped and started again: the app says so, then recovers by itself', async () => {
-    const customer = person('Edsger');
-    const phone = await open('phone');
-    await signUp(phone, customer);
+    const { phone } = await newCustomerOnPhone('Edsger');
     await putInCart(phone, 'Flat white');
     await phone.getByRole('button', { name: /Place order/ }).click();
     await waitForStatus(phone, 'Waiting for the barista');

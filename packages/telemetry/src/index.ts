@@ -1,6 +1,6 @@
 export { telemetryEnv } from './env.ts';
 export {
-  logTelemetryProblems,
+  adoptTelemetry,
   startTelemetry,
   type Telemetry,
   type TelemetryConfig,

@@ -115,10 +115,26 @@ export async function startTelemetry(
 }
 
 /**
+ * Hands telemetry started before the wiring to the service's shutdown and log: it stops last
+ * (registered first), so the spans of the shutdown still leave, and its own problems are logged.
+ */
+export function adoptTelemetry(
+  telemetry: Telemetry,
+  service: { logger: Logger; lifecycle: { onStop(name: string, stop: () => Promise<void>): void } },
+): void {
+  service.lifecycle.onStop('telemetry', () => telemetry.shutdown());
+  logTelemetryProblems(service.logger);
+  service.logger.info(
+    { tracing: telemetry.tracing, metricsPort: telemetry.metricsPort },
+    'telemetry started',
+  );
+}
+
+/**
  * Sends OpenTelemetry's own warnings and errors (an unreachable collector, spans dropped) to the
  * service's log, where an operator looks when traces are missing.
  */
-export function logTelemetryProblems(logger: Logger): void {
+function logTelemetryProblems(logger: Logger): void {
   const log = logger.child({ component: 'telemetry' });
   const quiet = () => undefined;
   diag.setLogger(

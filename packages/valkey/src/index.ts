@@ -37,6 +37,11 @@ export function createValkey(url: string, keyPrefix: string, logger: Logger): Re
   return client;
 }
 
+/** Closes politely (QUIT, after pending replies), or at once when the server is unreachable. */
+export async function closeValkey(client: Redis): Promise<void> {
+  await client.quit().catch(() => client.disconnect());
+}
+
 /** Waits until the client is connected, failing after `timeoutMs`. */
 export async function valkeyReady(client: Redis, timeoutMs = 5_000): Promise<void> {
   if (client.status === 'ready') return;

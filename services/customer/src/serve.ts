@@ -1,7 +1,7 @@
 import { loadConfig } from '@everything/config';
 import { Lifecycle } from '@everything/lifecycle';
 import { createLogger } from '@everything/logger';
-import { logTelemetryProblems, type Telemetry } from '@everything/telemetry';
+import { adoptTelemetry, type Telemetry } from '@everything/telemetry';
 import { createPool } from '@everything/postgres';
 import { createApp } from './app.ts';
 import { customerConfigShape } from './config.ts';
@@ -12,13 +12,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   const logger = createLogger('customer', config.LOG_LEVEL);
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
   lifecycle.stopOnSignals();
-  // Registered first, so it stops last and still exports the spans of the shutdown.
-  lifecycle.onStop('telemetry', () => telemetry.shutdown());
-  logTelemetryProblems(logger);
-  logger.info(
-    { tracing: telemetry.tracing, metricsPort: telemetry.metricsPort },
-    'telemetry started',
-  );
+  adoptTelemetry(telemetry, { logger, lifecycle });
 
   const pool = createPool(config, 'customer', logger);
   lifecycle.onStop('postgres pool', () => pool.end());

@@ -5,9 +5,9 @@ import { loadConfig } from '@everything/config';
 import { channelOptions, insecure } from '@everything/grpc';
 import { Lifecycle } from '@everything/lifecycle';
 import { createLogger } from '@everything/logger';
-import { logTelemetryProblems, type Telemetry } from '@everything/telemetry';
+import { adoptTelemetry, type Telemetry } from '@everything/telemetry';
 import { createPool } from '@everything/postgres';
-import { createValkey } from '@everything/valkey';
+import { closeValkey, createValkey } from '@everything/valkey';
 import { createApp } from './app.ts';
 import { orderConfigShape } from './config.ts';
 import { installTemporalRuntime } from './temporal/runtime.ts';
@@ -19,20 +19,12 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   const logger = createLogger('order', config.LOG_LEVEL);
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
   lifecycle.stopOnSignals();
-  // Registered first, so it stops last and still exports the spans of the shutdown.
-  lifecycle.onStop('telemetry', () => telemetry.shutdown());
-  logTelemetryProblems(logger);
-  logger.info(
-    { tracing: telemetry.tracing, metricsPort: telemetry.metricsPort },
-    'telemetry started',
-  );
+  adoptTelemetry(telemetry, { logger, lifecycle });
 
   const pool = createPool(config, 'order', logger);
   lifecycle.onStop('postgres pool', () => pool.end());
   const valkey = createValkey(config.VALKEY_URL, config.VALKEY_KEY_PREFIX, logger);
-  lifecycle.onStop('valkey', async () => {
-    await valkey.quit().catch(() => valkey.disconnect());
-  });
+  lifecycle.onStop('valkey', () => closeValkey(valkey));
   const customers = new customerV1.CustomerServiceClient(
     config.CUSTOMER_SERVICE_ADDRESS,
     insecure(),

@@ -74,6 +74,17 @@ describe('the pickup display', () => {
     await stack.close();
   });
 
+  const displayKey = async () =>
+    ((await call('POST', '/v1/displays', admin)).body as { key: string }).key;
+  const placeLatte = () =>
+    call(
+      'POST',
+      '/v1/orders',
+      customer,
+      { items: [{ menuItemId: latteId, quantity: 1 }] },
+      { 'idempotency-key': randomUUID() },
+    );
+
   /** Opens a stream on a real listener; the caller aborts it. */
   const openStream = async (key: string, controller: AbortController) => {
     const address = app.server.address();
@@ -97,14 +108,8 @@ describe('the pickup display', () => {
   };
 
   test('a display key shows ready orders by the customer’s name and nothing more', async () => {
-    const { key } = (await call('POST', '/v1/displays', admin)).body as { key: string };
-    const placed = await call(
-      'POST',
-      '/v1/orders',
-      customer,
-      { items: [{ menuItemId: latteId, quantity: 1 }] },
-      { 'idempotency-key': randomUUID() },
-    );
+    const key = await displayKey();
+    const placed = await placeLatte();
     assert.equal(placed.status, 201);
     const orderId = placed.body.id as string;
     assert.equal((await call('POST', `/v1/orders/${orderId}/accept`, admin)).status, 200);
@@ -124,19 +129,13 @@ describe('the pickup display', () => {
   });
 
   test("the display's stream tells which order changed, and nothing about who or what", async () => {
-    const { key } = (await call('POST', '/v1/displays', admin)).body as { key: string };
+    const key = await displayKey();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 15_000);
     try {
       const stream = await openStream(key, controller);
       assert.equal(stream.status, 200);
-      const placed = await call(
-        'POST',
-        '/v1/orders',
-        customer,
-        { items: [{ menuItemId: latteId, quantity: 1 }] },
-        { 'idempotency-key': randomUUID() },
-      );
+      const placed = await placeLatte();
       assert.deepEqual(await firstEvent(stream), { orderId: placed.body.id, status: 'placed' });
     } finally {
       clearTimeout(timer);
@@ -145,7 +144,7 @@ describe('the pickup display', () => {
   });
 
   test('one display key holds at most 8 streams at once on a replica', async () => {
-    const { key } = (await call('POST', '/v1/displays', admin)).body as { key: string };
+    const key = await displayKey();
     const controller = new AbortController();
     try {
       const statuses = [];
@@ -162,7 +161,7 @@ describe('the pickup display', () => {
   });
 
   test('a display key opens nothing but the display', async () => {
-    const { key } = (await call('POST', '/v1/displays', admin)).body as { key: string };
+    const key = await displayKey();
     assert.equal((await call('GET', '/v1/orders', key)).status, 401);
     assert.equal((await call('GET', '/v1/customers/me', key)).status, 401);
     assert.equal((await call('POST', '/v1/displays', key)).status, 401);
@@ -175,7 +174,7 @@ describe('the pickup display', () => {
   });
 
   test('revoking stops every display key made so far; new ones work', async () => {
-    const { key: old } = (await call('POST', '/v1/displays', admin)).body as { key: string };
+    const old = await displayKey();
     assert.equal((await call('GET', '/v1/pickup', old)).status, 200);
     assert.equal((await call('DELETE', '/v1/displays', admin)).status, 204);
     const refused = await call('GET', '/v1/pickup', old);
@@ -183,7 +182,7 @@ describe('the pickup display', () => {
     assert.match(String(refused.body.detail), /revoked/);
     const stream = await openStream(old, new AbortController());
     assert.equal(stream.status, 401);
-    const { key: fresh } = (await call('POST', '/v1/displays', admin)).body as { key: string };
+    const fresh = await displayKey();
     assert.equal((await call('GET', '/v1/pickup', fresh)).status, 200);
   });
 });

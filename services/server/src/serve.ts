@@ -4,8 +4,8 @@ import { loadConfig } from '@everything/config';
 import { callUnary, channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { Lifecycle } from '@everything/lifecycle';
 import { createLogger, type Logger } from '@everything/logger';
-import { logTelemetryProblems, type Telemetry } from '@everything/telemetry';
-import { createValkey } from '@everything/valkey';
+import { adoptTelemetry, type Telemetry } from '@everything/telemetry';
+import { closeValkey, createValkey } from '@everything/valkey';
 import { createApp } from './app.ts';
 import { serverConfigShape } from './config.ts';
 import { defaultWebRoot } from './web-app.ts';
@@ -16,18 +16,10 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   const logger = createLogger('server', config.LOG_LEVEL);
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT_MS);
   lifecycle.stopOnSignals();
-  // Registered first, so it stops last and still exports the spans of the shutdown.
-  lifecycle.onStop('telemetry', () => telemetry.shutdown());
-  logTelemetryProblems(logger);
-  logger.info(
-    { tracing: telemetry.tracing, metricsPort: telemetry.metricsPort },
-    'telemetry started',
-  );
+  adoptTelemetry(telemetry, { logger, lifecycle });
 
   const valkey = createValkey(config.VALKEY_URL, config.VALKEY_KEY_PREFIX, logger);
-  lifecycle.onStop('valkey', async () => {
-    await valkey.quit().catch(() => valkey.disconnect());
-  });
+  lifecycle.onStop('valkey', () => closeValkey(valkey));
   const menu = new menuV1.MenuServiceClient(
     config.ORDER_SERVICE_ADDRESS,
     insecure(),
