@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 export * as menuV1 from './gen/everything/order/v1/menu.ts';
 export * as orderV1 from './gen/everything/order/v1/orders.ts';
+export * as scheduleV1 from './gen/everything/order/v1/schedules.ts';
 export * as customerV1 from './gen/everything/customer/v1/customer.ts';
 
 /** Root of the .proto sources, for servers that describe themselves through reflection. */
@@ -10,5 +11,6 @@ export const protoRoot = fileURLToPath(new URL('../../../proto', import.meta.url
 export const protoFiles = {
   orderMenu: 'everything/order/v1/menu.proto',
   orders: 'everything/order/v1/orders.proto',
+  schedules: 'everything/order/v1/schedules.proto',
   customer: 'everything/customer/v1/customer.proto',
 } as const;

@@ -1,7 +1,14 @@
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkerPlugin } from '@temporalio/worker';
-import { customerV1, menuV1, orderV1, protoFiles, protoRoot } from '@everything/contracts';
+import {
+  customerV1,
+  menuV1,
+  orderV1,
+  protoFiles,
+  protoRoot,
+  scheduleV1,
+} from '@everything/contracts';
 import { createGrpcServer, unavailableWhen, type GrpcServer } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
 import { gateOnDatabase, type DatabaseGate, type PostgresConfig } from '@everything/postgres';
@@ -10,12 +17,17 @@ import { OrderFeed } from './events/order-feed.ts';
 import { OutboxRelay } from './events/outbox-relay.ts';
 import { menuService } from './grpc/menu-service.ts';
 import { orderService } from './grpc/order-service.ts';
+import { scheduleService } from './grpc/schedule-service.ts';
 import { MenuAdmin } from './menu/menu-admin.ts';
 import { observeOrderDatabase } from './metrics.ts';
 import { MenuCatalog } from './menu/menu-catalog.ts';
 import { MenuRepository } from './menu/menu-repository.ts';
 import { OrderRepository } from './orders/order-repository.ts';
 import { Ordering } from './orders/ordering.ts';
+import { ScheduleRepository } from './schedules/schedule-repository.ts';
+import { Scheduling, type SchedulingPolicy } from './schedules/scheduling.ts';
+import { createScheduleActivities } from './temporal/schedule-activities.ts';
+import { temporalScheduleWorkflows } from './temporal/schedule-workflows.ts';
 import { createActivities } from './temporal/activities.ts';
 import { temporalOrderWorkflows } from './temporal/order-workflows.ts';
 import { createOrderWorker } from './temporal/worker.ts';
@@ -42,12 +54,15 @@ export interface OrderDeps {
   timeouts: { acceptMs: number; pickupMs: number; upstreamMs: number };
   /** Loyalty points a free drink costs. */
   pointsPerFreeDrink: number;
+  /** How scheduled orders treat late runs and closing time; defaults: 15 min grace, always open. */
+  scheduling?: Partial<Omit<SchedulingPolicy, 'immediateWithinMs'>>;
 }
 
 export interface OrderApp {
   grpc: GrpcServer;
   catalog: MenuCatalog;
   ordering: Ordering;
+  scheduling: Scheduling;
   database: DatabaseGate;
   /** Starts the workflow worker and the outbox relay, then serves gRPC; resolves to the port. */
   start(host: string, port: number): Promise<number>;
@@ -68,17 +83,35 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     async (id) => (await orders.find(id))?.status,
   );
   const ordering = new Ordering(orders, catalog, workflows, deps.timeouts, deps.pointsPerFreeDrink);
+  const scheduling = new Scheduling(new ScheduleRepository(pool), {
+    menu: async () => (await catalog.list()).items,
+    place: (request) => ordering.place(request),
+    readyInMs: () => orders.readyInForNewOrder(),
+    findOrder: (id) => orders.find(id),
+    workflows: temporalScheduleWorkflows(temporal.client, temporal.taskQueue),
+    policy: {
+      lateGraceMs: deps.scheduling?.lateGraceMs ?? 15 * 60_000,
+      immediateWithinMs: 60_000,
+      openingHours: deps.scheduling?.openingHours,
+      cafeTimeZone: deps.scheduling?.cafeTimeZone ?? 'UTC',
+    },
+    now: () => new Date(),
+  });
   const worker: Worker = await createOrderWorker({
     connection: temporal.connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     plugins: temporal.plugins ?? [],
     workflowBundlePath: temporal.workflowBundlePath,
-    activities: createActivities({
-      orders,
-      customers: deps.customers,
-      timeoutMs: deps.timeouts.upstreamMs,
-    }),
+    activities: {
+      ...createActivities({
+        orders,
+        customers: deps.customers,
+        timeoutMs: deps.timeouts.upstreamMs,
+        onCancelled: (orderId, reason) => scheduling.orderCancelled(orderId, reason),
+      }),
+      ...createScheduleActivities(scheduling),
+    },
   });
   const feed = new OrderFeed(pool, deps.database, logger);
   const relay = new OutboxRelay({
@@ -105,8 +138,13 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
         definition: orderV1.OrderServiceService,
         implementation: orderService(ordering, feed, database.guard, classify, logger),
       },
+      {
+        name: 'everything.order.v1.ScheduleService',
+        definition: scheduleV1.ScheduleServiceService,
+        implementation: scheduleService(scheduling, catalog, database.guard, classify, logger),
+      },
     ],
-    { root: protoRoot, files: [protoFiles.orderMenu, protoFiles.orders] },
+    { root: protoRoot, files: [protoFiles.orderMenu, protoFiles.orders, protoFiles.schedules] },
   );
 
   let workerRun: Promise<void> | undefined;
@@ -114,6 +152,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     grpc,
     catalog,
     ordering,
+    scheduling,
     database,
     async start(host, port) {
       // The worker's run() resolves only after shutdown; a failure before that is fatal and

@@ -2,6 +2,7 @@ import { env } from '@everything/config';
 import { postgresEnv } from '@everything/postgres';
 import { valkeyEnv } from '@everything/valkey';
 import { telemetryEnv } from '@everything/telemetry/env';
+import { isTimeZone, TIME_OF_DAY } from './schedules/recurrence.ts';
 
 export const orderConfigShape = {
   GRPC_HOST: env.string().default('0.0.0.0'),
@@ -15,6 +16,23 @@ export const orderConfigShape = {
   ORDER_PICKUP_TIMEOUT_SECONDS: env.int(1, 86_400).default(1_800),
   /** Loyalty points a free drink costs (customers earn one per whole euro). */
   LOYALTY_POINTS_PER_FREE_DRINK: env.int(1, 100_000).default(100),
+  /**
+   * A scheduled run whose moment passed while this service was down is still placed up to
+   * this long after the drink was wanted; later, it is recorded as skipped (never placed twice).
+   */
+  SCHEDULE_LATE_GRACE_MINUTES: env.int(0, 240).default(15),
+  /** Daily opening hours, "HH:MM-HH:MM" in CAFE_TIME_ZONE; unset, the café never closes. */
+  CAFE_OPENING_HOURS: env
+    .string()
+    .refine((value) => {
+      const [opens, closes, ...rest] = value.split('-');
+      return rest.length === 0 && TIME_OF_DAY.test(opens ?? '') && TIME_OF_DAY.test(closes ?? '');
+    }, 'must be HH:MM-HH:MM, such as 07:00-19:00')
+    .optional(),
+  CAFE_TIME_ZONE: env
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+    .default('UTC'),
   CUSTOMER_SERVICE_ADDRESS: env.address(),
   UPSTREAM_TIMEOUT_MS: env.int(100, 30_000).default(2_000),
   TEMPORAL_ADDRESS: env.address(),

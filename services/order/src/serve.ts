@@ -58,6 +58,11 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     },
     customers,
     pointsPerFreeDrink: config.LOYALTY_POINTS_PER_FREE_DRINK,
+    scheduling: {
+      lateGraceMs: config.SCHEDULE_LATE_GRACE_MINUTES * 60_000,
+      openingHours: config.CAFE_OPENING_HOURS,
+      cafeTimeZone: config.CAFE_TIME_ZONE,
+    },
     kafka: { brokers: config.KAFKA_BROKERS.split(','), topic: config.ORDER_EVENTS_TOPIC },
     timeouts: {
       acceptMs: config.ORDER_ACCEPT_TIMEOUT_SECONDS * 1_000,

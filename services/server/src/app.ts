@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { customerV1, menuV1, orderV1 } from '@everything/contracts';
+import type { customerV1, menuV1, orderV1, scheduleV1 } from '@everything/contracts';
 import type { Logger } from '@everything/logger';
 import type { Valkey } from '@everything/valkey';
 import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
@@ -16,12 +16,14 @@ import { menuAdminRoutes } from './routes/menu-admin.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { displayKeyRoutes, pickupRoutes } from './routes/pickup.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { registerWebApp } from './web-app.ts';
 
 export interface ServerDeps {
   logger: Logger;
   menu: menuV1.MenuServiceClient;
   orders: orderV1.OrderServiceClient;
+  schedules: scheduleV1.ScheduleServiceClient;
   customers: customerV1.CustomerServiceClient;
   valkey: Valkey;
   peers: Peer[];
@@ -112,6 +114,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     eventRoutes(scope, { orders: deps.orders, stream, timeoutMs: deps.upstreamTimeoutMs });
     menuAdminRoutes(scope, deps.menu, deps.upstreamTimeoutMs);
     displayKeyRoutes(scope, deps.valkey);
+    scheduleRoutes(scope, { schedules: deps.schedules, timeoutMs: deps.upstreamTimeoutMs });
     return Promise.resolve();
   });
   await app.ready();

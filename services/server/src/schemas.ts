@@ -47,6 +47,9 @@ export const Order = Type.Object({
       description: 'When a waiting order is cancelled if nobody accepts it.',
     }),
   ),
+  scheduleId: Type.Optional(
+    Type.String({ format: 'uuid', description: 'The schedule that placed it, if one did.' }),
+  ),
 });
 
 export const Role = Type.Union([

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { customerV1, menuV1, orderV1 } from '@everything/contracts';
+import { customerV1, menuV1, orderV1, scheduleV1 } from '@everything/contracts';
 import { loadConfig } from '@everything/config';
 import { callUnary, channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { Lifecycle } from '@everything/lifecycle';
@@ -30,6 +30,11 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     insecure(),
     channelOptions,
   );
+  const schedules = new scheduleV1.ScheduleServiceClient(
+    config.ORDER_SERVICE_ADDRESS,
+    insecure(),
+    channelOptions,
+  );
   const customers = new customerV1.CustomerServiceClient(
     config.CUSTOMER_SERVICE_ADDRESS,
     insecure(),
@@ -38,6 +43,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   lifecycle.onStop('grpc clients', () => {
     menu.close();
     orders.close();
+    schedules.close();
     customers.close();
   });
   const peers = [
@@ -50,6 +56,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     logger,
     menu,
     orders,
+    schedules,
     customers,
     valkey,
     peers,

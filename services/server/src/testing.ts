@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { menuV1, orderV1 } from '@everything/contracts';
+import { menuV1, orderV1, scheduleV1 } from '@everything/contracts';
 import { channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { createLogger } from '@everything/logger';
 import { teardownStep } from '@everything/test-support';
@@ -18,6 +18,7 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
   const orderAddress = `127.0.0.1:${await order.start('127.0.0.1', 0)}`;
   const menu = new menuV1.MenuServiceClient(orderAddress, insecure(), channelOptions);
   const orders = new orderV1.OrderServiceClient(orderAddress, insecure(), channelOptions);
+  const schedules = new scheduleV1.ScheduleServiceClient(orderAddress, insecure(), channelOptions);
   const logger = createLogger('server-test', 'silent');
   const apps: { app: FastifyInstance; close: () => void }[] = [];
   // One signing key for every app built here, as replicas of one deployment share theirs.
@@ -33,6 +34,7 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
       logger,
       menu,
       orders,
+      schedules,
       customers: orderDeps.customers,
       valkey: orderDeps.valkey,
       peers,
@@ -57,6 +59,7 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
       apps.forEach(({ close }) => close());
       menu.close();
       orders.close();
+      schedules.close();
       await teardownStep('order app', () => order.close(2_000));
       await orderDeps.close();
     },

@@ -63,6 +63,7 @@ function toWire(order: OrderView): orderV1.Order {
     queuePosition: order.queue?.position ?? 0,
     estimatedReadyAt: order.queue?.estimatedReadyAt,
     acceptBy: order.status === 'placed' ? order.acceptBy : undefined,
+    scheduleId: order.scheduleId ?? '',
   };
 }
 

@@ -17,12 +17,13 @@ interface OrderRow {
   placed_at: Date;
   updated_at: Date;
   accept_by: Date;
+  schedule_id: string | null;
   lines: OrderLine[];
 }
 
 const select = `
   SELECT o.id, o.customer_id, o.customer_name, o.status, o.status_reason, o.total_cents, o.discount_cents, o.points_redeemed,
-         o.placed_at, o.updated_at, o.accept_by,
+         o.placed_at, o.updated_at, o.accept_by, o.schedule_id,
          (SELECT json_agg(json_build_object(
                    'menuItemId', l.menu_item_id, 'name', l.name, 'quantity', l.quantity,
                    'options', l.options, 'unitPriceCents', l.unit_price_cents) ORDER BY l.position)
@@ -42,6 +43,7 @@ const toOrder = (row: OrderRow): Order => ({
   placedAt: row.placed_at,
   updatedAt: row.updated_at,
   acceptBy: row.accept_by,
+  scheduleId: row.schedule_id ?? undefined,
 });
 
 /** Version 1 of the order events on Kafka; consumers switch on `type` and `schemaVersion`. */
@@ -59,6 +61,12 @@ const OUTBOX_WRITE_LOCK = 4_242_002;
 /** The barista's recent pace when there is no history yet: three minutes a drink. */
 const DEFAULT_PACE_SECONDS = 180;
 
+/** The barista's recent pace: mean seconds from accepted to ready of the last 20 orders ($1 without any). */
+const paceOfRecentOrders = `pace AS (
+         SELECT COALESCE(avg(EXTRACT(EPOCH FROM ready_at - accepted_at)), $1)::float8 AS seconds
+           FROM (SELECT ready_at, accepted_at FROM orders WHERE ready_at IS NOT NULL AND accepted_at IS NOT NULL
+                  ORDER BY ready_at DESC LIMIT 20) recent)`;
+
 export class OrderRepository {
   readonly #pool: pg.Pool;
 
@@ -75,8 +83,8 @@ export class OrderRepository {
   ): Promise<{ order: Order; created: boolean }> {
     const result = await withTransaction(this.#pool, async (client) => {
       const inserted = await client.query(
-        `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, discount_cents, points_redeemed, accept_by)
-         VALUES ($1, $2, $3, 'placed', $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, discount_cents, points_redeemed, accept_by, schedule_id)
+         VALUES ($1, $2, $3, 'placed', $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
         [
           order.id,
           order.customerId,
@@ -85,6 +93,7 @@ export class OrderRepository {
           order.discountCents,
           order.pointsRedeemed,
           order.acceptBy,
+          order.scheduleId ?? null,
         ],
       );
       if (inserted.rowCount === 0) {
@@ -168,16 +177,29 @@ export class OrderRepository {
   }
 
   /**
+   * How long an order placed now should take to be ready: one recent-pace interval for each
+   * open order and one for itself, as the queue estimate of its last place would say.
+   */
+  async readyInForNewOrder(): Promise<number> {
+    const { rows } = await this.#pool.query<{ open: number; pace_seconds: number }>(
+      `WITH ${paceOfRecentOrders}
+       SELECT (SELECT count(*) FROM orders WHERE status IN ('placed', 'accepted'))::int AS open,
+              pace.seconds AS pace_seconds
+         FROM pace`,
+      [DEFAULT_PACE_SECONDS],
+    );
+    const { open, pace_seconds } = rows[0] ?? { open: 0, pace_seconds: DEFAULT_PACE_SECONDS };
+    return Math.round((open + 1) * pace_seconds * 1000);
+  }
+
+  /**
    * Where each waiting order stands. The barista makes drinks in the order they came in, so
    * an order's position is the number of open orders placed before it, and its estimate is
    * one recent-pace interval per order up to and including it.
    */
   async queueEstimates(): Promise<Map<string, QueueEstimate>> {
     const { rows } = await this.#pool.query<{ id: string; position: number; pace_seconds: number }>(
-      `WITH pace AS (
-         SELECT COALESCE(avg(EXTRACT(EPOCH FROM ready_at - accepted_at)), $1)::float8 AS seconds
-           FROM (SELECT ready_at, accepted_at FROM orders WHERE ready_at IS NOT NULL AND accepted_at IS NOT NULL
-                  ORDER BY ready_at DESC LIMIT 20) recent)
+      `WITH ${paceOfRecentOrders}
        SELECT o.id, (row_number() OVER (ORDER BY o.placed_at, o.id) - 1)::int AS position, pace.seconds AS pace_seconds
          FROM orders o, pace WHERE o.status IN ('placed', 'accepted')`,
       [DEFAULT_PACE_SECONDS],

@@ -25,6 +25,8 @@ export interface Order {
   placedAt: Date;
   updatedAt: Date;
   acceptBy: Date;
+  /** The schedule that placed it; none for an order placed by hand. */
+  scheduleId: string | undefined;
 }
 
 /** Where a waiting order stands: orders ahead of it and when it should be ready. */

@@ -25,6 +25,8 @@ export interface PlaceOrder {
   lines: LineRequest[];
   /** Pay for the most expensive drink with loyalty points. */
   redeemFreeDrink: boolean;
+  /** The schedule placing it, when one is. */
+  scheduleId?: string;
 }
 
 export type OrderView = Order & { queue: QueueEstimate | undefined };
@@ -74,6 +76,7 @@ export class Ordering {
       pointsRedeemed: request.redeemFreeDrink ? this.#pointsPerFreeDrink : 0,
       totalCents: subtotal - discountCents,
       acceptBy: new Date(Date.now() + this.#timeouts.acceptMs),
+      scheduleId: request.scheduleId,
     });
     // Also on a retry while still placed: an earlier attempt may have stored it and failed to
     // start it. A finished order is never started again.

@@ -43,8 +43,10 @@ export function createActivities(deps: {
   orders: OrderRepository;
   customers: customerV1.CustomerServiceClient;
   timeoutMs: number;
+  /** Told of every cancellation once it is recorded, such as to fail the schedule run that placed it. */
+  onCancelled?: (orderId: string, reason: string | undefined) => Promise<void>;
 }): OrderActivities {
-  const { orders, customers, timeoutMs } = deps;
+  const { orders, customers, timeoutMs, onCancelled } = deps;
   return {
     chargeTab: (customerId, orderId, amountCents) =>
       refusable(() =>
@@ -63,6 +65,7 @@ export function createActivities(deps: {
     async recordTransition(orderId, from, to, reason) {
       try {
         await orders.transition(orderId, from, to, reason);
+        if (to === 'cancelled') await onCancelled?.(orderId, reason);
       } catch (error) {
         if (error instanceof Error && /is \w+, not/.test(error.message)) {
           throw ApplicationFailure.nonRetryable(error.message, 'TransitionConflict');

@@ -9,11 +9,12 @@ import {
 } from '@temporalio/worker';
 import { activityMetrics } from './activity-metrics.ts';
 import type { OrderActivities } from './activities.ts';
+import type { ScheduleActivities } from './schedule-activities.ts';
 
-const workflowsPath = fileURLToPath(new URL('../workflows/order-workflow.ts', import.meta.url));
+const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /**
- * The order workflows as one script for the worker's sandbox, with the plugins' workflow
+ * The order and schedule workflows as one script for the worker's sandbox, with the plugins' workflow
  * interceptors in it: what `bundle-workflows` writes at the image's build.
  */
 export async function bundleOrderWorkflows(plugins: BundlerPlugin[]): Promise<string> {
@@ -22,7 +23,7 @@ export async function bundleOrderWorkflows(plugins: BundlerPlugin[]): Promise<st
 }
 
 /**
- * The worker that runs order workflows and their activities. Memory matters on a Raspberry Pi:
+ * The worker that runs order and schedule workflows and their activities. Memory matters on a Raspberry Pi:
  * a small sticky cache and one shared V8 context keep it lean; workflows evicted from the
  * cache replay from history when they wake; a bundle made ahead of time keeps webpack out of
  * the process.
@@ -31,7 +32,7 @@ export async function createOrderWorker(options: {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: OrderActivities;
+  activities: OrderActivities & ScheduleActivities;
   plugins: WorkerPlugin[];
   workflowBundlePath?: string | undefined;
 }): Promise<Worker> {

@@ -11,7 +11,7 @@ import { Order, Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
 import { orderJson, orderStatusOf } from '../upstream/convert.ts';
 
-const OrderRequest = Type.Object({
+export const OrderRequest = Type.Object({
   items: Type.Array(
     Type.Object({
       menuItemId: Uuid,

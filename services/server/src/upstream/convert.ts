@@ -62,6 +62,7 @@ export function orderJson(order: orderV1.Order | undefined) {
       ? { estimatedReadyAt: order.estimatedReadyAt.toISOString() }
       : {}),
     ...(order.acceptBy ? { acceptBy: order.acceptBy.toISOString() } : {}),
+    ...(order.scheduleId ? { scheduleId: order.scheduleId } : {}),
   };
 }
 

@@ -189,6 +189,8 @@ export interface Order {
   /** Taken off for a drink paid with loyalty points; total_cents is after it. */
   discountCents: number;
   pointsRedeemed: number;
+  /** The schedule that placed it; empty for an order placed by hand. */
+  scheduleId: string;
 }
 
 export interface OrderLine {
@@ -1533,6 +1535,7 @@ function createBaseOrder(): Order {
     acceptBy: undefined,
     discountCents: 0,
     pointsRedeemed: 0,
+    scheduleId: "",
   };
 }
 
@@ -1579,6 +1582,9 @@ export const Order: MessageFns<Order> = {
     }
     if (message.pointsRedeemed !== 0) {
       writer.uint32(112).int32(message.pointsRedeemed);
+    }
+    if (message.scheduleId !== "") {
+      writer.uint32(122).string(message.scheduleId);
     }
     return writer;
   },
@@ -1708,6 +1714,14 @@ export const Order: MessageFns<Order> = {
             message.pointsRedeemed = reader.int32();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.scheduleId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1739,6 +1753,7 @@ export const Order: MessageFns<Order> = {
     message.acceptBy = object.acceptBy ?? undefined;
     message.discountCents = object.discountCents ?? 0;
     message.pointsRedeemed = object.pointsRedeemed ?? 0;
+    message.scheduleId = object.scheduleId ?? "";
     return message;
   },
 };
