@@ -10,6 +10,7 @@ import { NotFoundPage } from './pages/not-found.tsx';
 import { OrderPage } from './pages/order.tsx';
 import { OrdersPage } from './pages/orders.tsx';
 import { ProfilePage } from './pages/profile.tsx';
+import { SchedulesPage } from './pages/schedules.tsx';
 import { SignInPage, SignUpPage } from './pages/sign-in.tsx';
 
 // The staff pages load only when opened: a customer's phone never downloads them.
@@ -48,6 +49,7 @@ function Header() {
       <nav aria-label="Main">
         {link('/', 'Menu')}
         {current && link('/orders', 'Orders')}
+        {current && link('/schedules', 'Scheduled')}
         {hasRole(current, 'barista') && link('/barista', 'Barista')}
         {hasRole(current, 'admin') && link('/admin', 'Admin')}
         {current ? link('/me', current.name) : link('/signin', 'Sign in')}
@@ -83,6 +85,7 @@ function Shell() {
             <Route path="/orders" component={OrdersPage} />
             <Route path="/orders/:id" component={OrderPage} />
             <Route path="/me" component={ProfilePage} />
+            <Route path="/schedules" component={SchedulesPage} />
             <Route path="/signin" component={SignInPage} />
             <Route path="/signup" component={SignUpPage} />
             <Route path="/barista" component={BaristaPage} />

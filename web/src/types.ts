@@ -52,6 +52,8 @@ export interface Order {
   queuePosition?: number;
   estimatedReadyAt?: string;
   acceptBy?: string;
+  /** The schedule that placed it, if one did. */
+  scheduleId?: string;
 }
 
 export interface Customer {
@@ -97,4 +99,39 @@ export interface Problem {
   detail: string;
   errors?: { field: string; message: string }[];
   currentStatus?: OrderStatus;
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface Schedule {
+  id: string;
+  kind: 'one-off' | 'repeating';
+  items: { menuItemId: string; quantity: number; options: string[] }[];
+  redeemFreeDrink: boolean;
+  timeZone: string;
+  at?: string;
+  time?: string;
+  days?: Weekday[];
+  paused: boolean;
+  nextRunAt: string | null;
+  nextPlaceAt: string | null;
+  createdAt: string;
+  placedOrderId?: string;
+}
+
+export interface ScheduleRun {
+  key: string;
+  dueAt: string;
+  outcome: 'placed' | 'skipped' | 'failed';
+  reason?: string;
+  orderId?: string;
+  recordedAt: string;
+}
+
+export interface UpcomingRun {
+  scheduleId: string;
+  customerName: string;
+  items: { menuItemId: string; name: string; quantity: number }[];
+  dueAt: string;
+  placeAt: string;
 }

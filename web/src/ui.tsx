@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, messageOf, UnreachableError } from './api.ts';
 
 export function Loading({ what }: { what: string }) {
@@ -38,4 +39,27 @@ export function FieldError({ id, message }: { id: string; message: string | unde
       {message}
     </p>
   ) : null;
+}
+
+/**
+ * Full screen for the barista's tablet and the kitchen TV: no browser bars, no sleep-inducing
+ * clutter. Hidden where the browser cannot do it (an iPhone) and while already full screen.
+ */
+export function FullScreenButton({ class: className }: { class?: string }) {
+  const [full, setFull] = useState(document.fullscreenElement !== null);
+  useEffect(() => {
+    const onChange = () => setFull(document.fullscreenElement !== null);
+    document.addEventListener('fullscreenchange', onChange);
+    return () => document.removeEventListener('fullscreenchange', onChange);
+  }, []);
+  if (!document.fullscreenEnabled || full) return null;
+  return (
+    <button
+      type="button"
+      class={className ?? 'secondary'}
+      onClick={() => void document.documentElement.requestFullscreen().catch(() => undefined)}
+    >
+      Full screen
+    </button>
+  );
 }

@@ -2,12 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.ts';
 import { chime, unlockSound } from '../chime.ts';
 import { followStream } from '../events.ts';
-import { formatDuration, formatMoney } from '../format.ts';
-import { coalesce, useNow, useResource, useTitle } from '../hooks.ts';
+import { formatClock, formatDuration, formatMoney } from '../format.ts';
+import { coalesce, useNow, useRefresh, useResource, useTitle } from '../hooks.ts';
 import { hasRole, session } from '../session.ts';
 import { useStore } from '../store.ts';
-import type { Order, OrderStatus } from '../types.ts';
-import { ErrorState, Loading } from '../ui.tsx';
+import type { Order, OrderStatus, UpcomingRun } from '../types.ts';
+import { ErrorState, FullScreenButton, Loading } from '../ui.tsx';
 import { SignInFirst } from './sign-in.tsx';
 
 type Action = 'accept' | 'decline' | 'ready' | 'pickup';
@@ -181,6 +181,7 @@ function Board() {
         >
           {sound ? 'Sound on' : 'Sound off'}
         </button>
+        <FullScreenButton />
       </div>
       <p class="visually-hidden" aria-live="assertive">
         {announcement}
@@ -233,6 +234,42 @@ function Board() {
   );
 }
 
+/** Scheduled orders due within the hour: what will arrive on the board, and when it should be ready. */
+function UpcomingScheduled() {
+  const upcoming = useResource(
+    (signal) =>
+      api<{ runs: UpcomingRun[] }>('/v1/schedules/upcoming?withinMinutes=60', { signal }).then(
+        (body) => body.runs,
+      ),
+    'upcoming',
+  );
+  useRefresh(upcoming.reload, 30_000);
+  const runs = upcoming.data ?? [];
+  return (
+    <section class="upcoming" aria-labelledby="upcoming-title" data-testid="upcoming-scheduled">
+      <h2 id="upcoming-title">
+        Scheduled in the next hour <span class="count">{runs.length}</span>
+      </h2>
+      {runs.length === 0 ? (
+        <p class="hint">Nothing scheduled.</p>
+      ) : (
+        <ul class="upcoming-runs">
+          {runs.map((run) => (
+            <li key={run.scheduleId}>
+              <strong class="who">{run.customerName}</strong>{' '}
+              {run.items.map((item) => `${item.quantity} × ${item.name}`).join(', ')}
+              <span class="hint">
+                {' '}
+                · arrives about {formatClock(run.placeAt)}, ready by {formatClock(run.dueAt)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 export function BaristaPage() {
   useTitle('Barista board');
   const current = useStore(session);
@@ -250,6 +287,7 @@ export function BaristaPage() {
         Barista board
       </h1>
       <Board />
+      <UpcomingScheduled />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { session } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { Customer, Order } from '../types.ts';
 import { Empty } from '../ui.tsx';
+import { ScheduleForm } from './schedule-form.tsx';
 
 function PlaceOrder({ totalCents }: { totalCents: number }) {
   const { route } = useLocation();
@@ -134,7 +135,10 @@ export function CartPage() {
             Total <strong>{formatMoney(total)}</strong>
           </p>
           {signedIn ? (
-            <PlaceOrder totalCents={total} />
+            <>
+              <PlaceOrder totalCents={total} />
+              <ScheduleForm cart={current} />
+            </>
           ) : (
             <p>
               <a class="button" href="/signin?next=/cart">

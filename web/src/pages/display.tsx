@@ -6,6 +6,7 @@ import { coalesce, useNow, useResource, useTitle } from '../hooks.ts';
 import { session } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { PickupOrder } from '../types.ts';
+import { FullScreenButton } from '../ui.tsx';
 
 const KEY = 'everything.displayKey';
 
@@ -83,6 +84,7 @@ export function DisplayPage() {
       <header class="display-head">
         <h1>Ready for pickup</h1>
         <span class="display-clock">{formatClock(new Date(now).toISOString())}</span>
+        <FullScreenButton class="display-fullscreen" />
       </header>
       {ready.error !== undefined || !live ? (
         <p class="display-offline" role="status">
