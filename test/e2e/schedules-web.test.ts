@@ -1,0 +1,210 @@
+// Scheduled orders and the installable app in headless Chromium, against the real services as
+// processes: a customer schedules from the cart on a phone and manages the schedule; the
+// barista's tablet shows what is scheduled within the hour. Every new screen is checked with
+// axe and saved as a screenshot on phone, tablet and TV.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, screens, screenshot } from './support/browser.ts';
+import { ServiceProcess, waitForPort } from './support/processes.ts';
+import { servicesEnv } from './support/services-env.ts';
+
+const ports = {
+  server: Number(process.env.SERVER_PORT ?? 28080) + 36,
+  order: Number(process.env.ORDER_PORT ?? 25051) + 36,
+  customer: Number(process.env.CUSTOMER_PORT ?? 25052) + 36,
+};
+const base = `http://127.0.0.1:${ports.server}`;
+const run = `schedules-${randomUUID().slice(0, 8)}`;
+const admin = { email: `${run}-admin@example.com`, password: 'admin password' };
+const services = servicesEnv(run, ports);
+const env = {
+  ...services,
+  server: {
+    ...services.server,
+    BOOTSTRAP_ADMIN_EMAIL: admin.email,
+    BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+  },
+};
+
+async function rest<T>(path: string, token?: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    ...init,
+    headers: {
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+const login = async (email: string, password: string) =>
+  (
+    await rest<{ accessToken: string }>('/v1/auth/login', undefined, {
+      method: 'POST',
+      body: JSON.stringify({ email, password }),
+    })
+  ).accessToken;
+
+/** Width and height of a PNG, from its header. */
+const pngSize = (bytes: ArrayBuffer) => {
+  const view = new DataView(bytes);
+  return `${view.getUint32(16)}x${view.getUint32(20)}`;
+};
+
+describe('scheduled orders and the installable app in a browser', () => {
+  const running = new Map<string, ServiceProcess>();
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  const startService = async (name: 'customer' | 'order' | 'server') => {
+    running.set(name, new ServiceProcess(name, env[name]));
+    await waitForPort(ports[name], 60_000);
+  };
+  const open = async (screen: keyof typeof screens) => {
+    const context = await browser.newContext({ ...screens[screen], timezoneId: 'Europe/Berlin' });
+    contexts.push(context);
+    return context.newPage();
+  };
+  const signUp = async (page: Page, name: string) => {
+    const email = `${run}-${randomUUID().slice(0, 6)}@example.com`;
+    await page.goto(`${base}/signup?next=/`);
+    await page.getByLabel('Your name').fill(name);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('a long password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Menu' }).waitFor();
+    return { email, password: 'a long password' };
+  };
+
+  before(async () => {
+    await startService('customer');
+    await startService('order');
+    await startService('server');
+    browser = await launchChromium();
+    // The bootstrap admin, who works the board here, is created shortly after the server starts.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await login(admin.email, admin.password);
+        break;
+      } catch (error) {
+        if (attempt > 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close();
+    await browser.close();
+    for (const name of ['server', 'order', 'customer']) await running.get(name)?.stop();
+  });
+
+  test('a customer schedules "my usual at 07:30 on weekdays" from the cart, then pauses, resumes and skips it', async () => {
+    const phone = await open('phone');
+    const grace = `Grace ${randomUUID().slice(0, 4)}`;
+    await signUp(phone, grace);
+    await phone.getByTestId('menu-item-Caffè latte').click();
+    await phone.getByRole('button', { name: /Add to cart/ }).click();
+    await phone.getByRole('heading', { name: 'Your cart' }).waitFor();
+    await phone.getByLabel('Every week, on the days below').check();
+    await phone.getByLabel('Ready at').fill('07:30');
+    await screenshot(phone, 'phone-cart-schedule');
+    await phone.getByRole('button', { name: 'Schedule it' }).click();
+    await phone.waitForURL(`${base}/schedules`);
+
+    const card = phone.locator('li.schedule');
+    await card.getByText('07:30 on Mon, Tue, Wed, Thu, Fri (Europe/Berlin)').waitFor();
+    await card.getByText(/We place it around .*, at the barista’s current pace\./).waitFor();
+    await screenshot(phone, 'phone-schedules');
+
+    await card.getByRole('button', { name: 'Pause' }).click();
+    await card.getByText('Paused.').waitFor();
+    await screenshot(phone, 'phone-schedules-paused');
+    await card.getByRole('button', { name: 'Resume' }).click();
+    await card.getByRole('button', { name: 'Skip the next one' }).click();
+    await card.getByText('Past runs').click();
+    await card.getByText('skipped by the customer').waitFor();
+    await screenshot(phone, 'phone-schedules-runs');
+
+    // The same page on a tablet and a TV.
+    for (const screen of ['tablet', 'tv'] as const) {
+      const page = await open(screen);
+      await signUp(page, `${grace} ${screen}`);
+      await page.goto(`${base}/schedules`);
+      await page.getByText('Nothing scheduled.').waitFor();
+      await screenshot(page, `${screen}-schedules-empty`);
+    }
+  });
+
+  test('the barista’s board shows the orders scheduled within the hour, with names', async () => {
+    const name = `Ada ${randomUUID().slice(0, 4)}`;
+    const customer = await rest<{ accessToken: string }>('/v1/auth/register', undefined, {
+      method: 'POST',
+      body: JSON.stringify({
+        email: `${run}-ada-${randomUUID().slice(0, 6)}@example.com`,
+        password: 'a long password',
+        displayName: name,
+      }),
+    });
+    const { items } = await rest<{ items: { id: string; name: string }[] }>('/v1/menu');
+    const flatWhite = items.find((item) => item.name === 'Flat white')?.id ?? '';
+    await rest('/v1/schedules', customer.accessToken, {
+      method: 'POST',
+      body: JSON.stringify({
+        items: [{ menuItemId: flatWhite, quantity: 2 }],
+        timeZone: 'Europe/Berlin',
+        at: new Date(Date.now() + 45 * 60_000).toISOString(),
+      }),
+    });
+    const board = await open('tablet');
+    await board.goto(`${base}/signin?next=/barista`);
+    await board.getByLabel('Email').fill(admin.email);
+    await board.getByLabel('Password').fill(admin.password);
+    await board.getByRole('button', { name: 'Sign in' }).click();
+    const upcoming = board.getByTestId('upcoming-scheduled');
+    await upcoming.getByText(name).waitFor();
+    assert.match(await upcoming.innerText(), /2 × Flat white/);
+    assert.match(await upcoming.innerText(), /ready by/);
+    await board.getByRole('button', { name: 'Full screen' }).waitFor();
+    await screenshot(board, 'tablet-barista-upcoming');
+    const tv = await open('tv');
+    await tv.goto(`${base}/signin?next=/barista`);
+    await tv.getByLabel('Email').fill(admin.email);
+    await tv.getByLabel('Password').fill(admin.password);
+    await tv.getByRole('button', { name: 'Sign in' }).click();
+    await tv.getByTestId('upcoming-scheduled').getByText(name).waitFor();
+    await screenshot(tv, 'tv-barista-upcoming');
+  });
+
+  test('the app is installable: a manifest with its icons, linked from every page', async () => {
+    const phone = await open('phone');
+    await phone.goto(`${base}/`);
+    const href = await phone.locator('link[rel="manifest"]').getAttribute('href');
+    assert.equal(href, '/manifest.webmanifest');
+    const manifest = await rest<{
+      name: string;
+      start_url: string;
+      display: string;
+      icons: { src: string; sizes: string; type: string; purpose?: string }[];
+    }>('/manifest.webmanifest');
+    assert.equal(manifest.start_url, '/');
+    assert.equal(manifest.display, 'standalone');
+    for (const icon of manifest.icons.filter((entry) => entry.type === 'image/png')) {
+      const response = await fetch(`${base}${icon.src}`);
+      assert.equal(response.status, 200, icon.src);
+      assert.equal(pngSize(await response.arrayBuffer()), icon.sizes, icon.src);
+    }
+    assert.ok(
+      manifest.icons.some((icon) => icon.sizes === '512x512' && icon.purpose === 'maskable'),
+    );
+    // Chromium itself finds the manifest valid and installable.
+    const session = await phone.context().newCDPSession(phone);
+    const { errors } = (await session.send('Page.getAppManifest')) as { errors: unknown[] };
+    assert.deepEqual(errors, []);
+  });
+});
