@@ -168,12 +168,13 @@ test('GetCustomer: an unknown id is NOT_FOUND, a malformed one INVALID_ARGUMENT 
   assert.match(malformed.error.details, /^id: must be a UUID/);
 });
 
-test('health reports SERVING and reflection describes the customer service', async () => {
+test('health reports SERVING and reflection describes the customer and push services', async () => {
   const probe = checkHealth(address, 'everything.customer.v1.CustomerService');
   assert.equal(await probe.status(1_000), 'SERVING');
   probe.close();
   assert.deepEqual(await listServicesByReflection(address), [
     'everything.customer.v1.CustomerService',
+    'everything.customer.v1.PushService',
     'grpc.health.v1.Health',
   ]);
 });

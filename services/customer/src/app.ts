@@ -1,11 +1,14 @@
 import type pg from 'pg';
-import { customerV1, protoFiles, protoRoot } from '@everything/contracts';
+import { customerV1, protoFiles, protoRoot, pushV1 } from '@everything/contracts';
 import { createGrpcServer, unavailableWhen, type GrpcServer } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
 import { gateOnDatabase, type DatabaseGate } from '@everything/postgres';
 import { Accounts } from './customers/accounts.ts';
 import { CustomerRepository } from './customers/customer-repository.ts';
 import { customerService } from './grpc/customer-service.ts';
+import { pushService } from './grpc/push-service.ts';
+import { PushNotifier, type PushSettings } from './push/push-notifier.ts';
+import { PushSubscriptions } from './push/push-subscriptions.ts';
 import { OrderEventsConsumer, type ConsumerSettings } from './events/order-events-consumer.ts';
 import { Favorites } from './favorites/favorites.ts';
 import { Tab } from './tab/tab.ts';
@@ -16,6 +19,8 @@ export interface CustomerDeps {
   tabLimitCents: number;
   /** Where order events come from; without it the service does not consume them. */
   events?: ConsumerSettings;
+  /** Web Push; without it no notifications are sent and the push calls answer UNAVAILABLE. */
+  push?: PushSettings;
 }
 
 export interface CustomerApp {
@@ -33,6 +38,7 @@ export async function createApp({
   logger,
   tabLimitCents,
   events,
+  push,
 }: CustomerDeps): Promise<CustomerApp> {
   const database = await gateOnDatabase(pool, logger);
   const customers = new CustomerRepository(pool);
@@ -40,6 +46,18 @@ export async function createApp({
   const tab = new Tab(pool, tabLimitCents);
   const favorites = new Favorites(pool);
   const consumer = events && new OrderEventsConsumer(pool, events, logger);
+  const subscriptions = new PushSubscriptions(pool);
+  const notifier = push && new PushNotifier(subscriptions, push, logger);
+  // Notifications are a consumer group of their own: a slow push service never holds up points.
+  const pushConsumer =
+    events &&
+    notifier &&
+    new OrderEventsConsumer(
+      pool,
+      { ...events, groupId: `${events.groupId}-push` },
+      logger,
+      (_pool, event) => notifier.notify(event),
+    );
   const classify = unavailableWhen(
     database.isUnavailable,
     'the customer database is unreachable; retry shortly',
@@ -57,8 +75,19 @@ export async function createApp({
           logger,
         ),
       },
+      {
+        name: 'everything.customer.v1.PushService',
+        definition: pushV1.PushServiceService,
+        implementation: pushService(
+          subscriptions,
+          push && { publicKey: push.vapid.publicKey, allowedOrigins: push.allowedOrigins },
+          database.guard,
+          classify,
+          logger,
+        ),
+      },
     ],
-    { root: protoRoot, files: [protoFiles.customer] },
+    { root: protoRoot, files: [protoFiles.customer, protoFiles.push] },
   );
   database.watch.subscribe(grpc.setServing);
 
@@ -68,13 +97,14 @@ export async function createApp({
     database,
     start(host, port) {
       consumer?.start();
+      pushConsumer?.start();
       return grpc.listen(host, port);
     },
     async close(graceMs) {
       database.watch.stop();
       grpc.setServing(false);
       await grpc.stop(graceMs);
-      await consumer?.stop();
+      await Promise.all([consumer?.stop(), pushConsumer?.stop()]);
     },
   };
 }

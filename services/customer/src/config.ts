@@ -1,6 +1,15 @@
 import { env } from '@everything/config';
 import { postgresEnv } from '@everything/postgres';
 import { telemetryEnv } from '@everything/telemetry/env';
+import { parseAllowedOrigins } from './push/push-endpoint.ts';
+
+const base64urlOfBytes = (bytes: number, what: string) =>
+  env
+    .string()
+    .refine(
+      (value) => /^[A-Za-z0-9_-]+$/.test(value) && Buffer.from(value, 'base64url').length === bytes,
+      `must be ${what}, base64url without padding`,
+    );
 
 export const customerConfigShape = {
   GRPC_HOST: env.string().default('0.0.0.0'),
@@ -18,6 +27,28 @@ export const customerConfigShape = {
   /** Where events that can never be applied go, with the reason, such as staging.orders.v1.dlq. */
   ORDER_EVENTS_DLQ_TOPIC: env.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a Kafka topic name'),
   CONSUMER_GROUP_ID: env.string().default('customer-service'),
+  /**
+   * Web Push (RFC 8292): the VAPID key pair, such as from `npx web-push generate-vapid-keys`.
+   * Unset, the service sends no notifications and the push routes answer 503.
+   */
+  VAPID_PUBLIC_KEY: base64urlOfBytes(65, 'an uncompressed P-256 public key (65 bytes)').optional(),
+  VAPID_PRIVATE_KEY: base64urlOfBytes(32, 'a P-256 private key (32 bytes)').optional(),
+  /** A contact for the push services: mailto: or https:. */
+  VAPID_SUBJECT: env
+    .string()
+    .regex(/^(mailto:.+@.+|https:\/\/.+)$/, 'must be a mailto: or https: URL')
+    .default('mailto:admin@everything.local'),
+  /** Comma-separated https origins push endpoints may have; overrides the known push services. */
+  WEB_PUSH_ALLOWED_ORIGINS: env
+    .string()
+    .refine(
+      (value) =>
+        parseAllowedOrigins(value).every((origin) =>
+          /^https:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/.test(origin),
+        ),
+      'must be comma-separated https origins, such as https://fcm.googleapis.com',
+    )
+    .optional(),
   ...postgresEnv,
   ...telemetryEnv,
 };

@@ -7,7 +7,7 @@ import { createLogger } from '@everything/logger';
 import { createPool } from '@everything/postgres';
 import { migratedScratchDatabase, stack, teardownStep } from '@everything/test-support';
 import { createValkey } from '@everything/valkey';
-import { createApp as createCustomerApp } from '../../customer/src/app.ts';
+import { createApp as createCustomerApp, type CustomerDeps } from '../../customer/src/app.ts';
 import type { OrderDeps } from './app.ts';
 import { installTemporalRuntime } from './temporal/runtime.ts';
 
@@ -19,7 +19,13 @@ import { installTemporalRuntime } from './temporal/runtime.ts';
  * prefix of its own.
  */
 export async function orderTestDeps(
-  options: { acceptMs?: number; pickupMs?: number; kafkaBroker?: string } = {},
+  options: {
+    acceptMs?: number;
+    pickupMs?: number;
+    kafkaBroker?: string;
+    /** Web Push settings of the customer service; none sends no notifications. */
+    push?: CustomerDeps['push'];
+  } = {},
 ) {
   const kafkaBroker = options.kafkaBroker ?? stack.kafkaBroker;
   const logger = createLogger('order-test', 'silent');
@@ -44,6 +50,7 @@ export async function orderTestDeps(
       deadLetterTopic: `${topic}.dlq`,
       groupId: `customer-${randomUUID()}`,
     },
+    ...(options.push ? { push: options.push } : {}),
   });
   const customerAddress = `127.0.0.1:${await customerApp.start('127.0.0.1', 0)}`;
   const customers = new customerV1.CustomerServiceClient(
@@ -84,6 +91,7 @@ export async function orderTestDeps(
     ...deps,
     keyPrefix,
     customerPool,
+    customerAddress,
     /** Registers a customer through the real customer service and returns its id. */
     async registerCustomer(name = 'Ada'): Promise<string> {
       const { customer } = await callUnary(

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { customerV1, menuV1, orderV1, scheduleV1 } from '@everything/contracts';
+import type { customerV1, menuV1, orderV1, pushV1, scheduleV1 } from '@everything/contracts';
 import type { Logger } from '@everything/logger';
 import type { Valkey } from '@everything/valkey';
 import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
@@ -16,6 +16,7 @@ import { menuAdminRoutes } from './routes/menu-admin.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { displayKeyRoutes, pickupRoutes } from './routes/pickup.ts';
+import { pushRoutes } from './routes/push.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { registerWebApp } from './web-app.ts';
 
@@ -25,6 +26,7 @@ export interface ServerDeps {
   orders: orderV1.OrderServiceClient;
   schedules: scheduleV1.ScheduleServiceClient;
   customers: customerV1.CustomerServiceClient;
+  push: pushV1.PushServiceClient;
   valkey: Valkey;
   peers: Peer[];
   tokens: TokenSettings;
@@ -92,6 +94,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     timeoutMs: deps.upstreamTimeoutMs,
     rateLimitPerMinute: deps.rateLimits.authPerMinute,
   });
+  pushRoutes(app, { push: deps.push, timeoutMs: deps.upstreamTimeoutMs });
   const favoritesCache = new FavoritesCache(deps.valkey, deps.customers, deps.upstreamTimeoutMs);
   const stream = eventStreamer(app, deps.orders);
   // The pickup display: a TV with a display key, or staff.

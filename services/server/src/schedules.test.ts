@@ -34,7 +34,7 @@ describe('scheduled orders over REST', () => {
     });
     return {
       status: response.statusCode,
-      contentType: String(response.headers['content-type'] ?? ''),
+      contentType: response.headers['content-type'] ?? '',
       body: response.body ? response.json<Record<string, unknown>>() : {},
     };
   };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { customerV1, menuV1, orderV1, scheduleV1 } from '@everything/contracts';
+import { customerV1, menuV1, orderV1, pushV1, scheduleV1 } from '@everything/contracts';
 import { loadConfig } from '@everything/config';
 import { callUnary, channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { Lifecycle } from '@everything/lifecycle';
@@ -40,11 +40,17 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     insecure(),
     channelOptions,
   );
+  const push = new pushV1.PushServiceClient(
+    config.CUSTOMER_SERVICE_ADDRESS,
+    insecure(),
+    channelOptions,
+  );
   lifecycle.onStop('grpc clients', () => {
     menu.close();
     orders.close();
     schedules.close();
     customers.close();
+    push.close();
   });
   const peers = [
     { name: 'order', probe: checkHealth(config.ORDER_SERVICE_ADDRESS) },
@@ -58,6 +64,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     orders,
     schedules,
     customers,
+    push,
     valkey,
     peers,
     tokens: {

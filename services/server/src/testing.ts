@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { menuV1, orderV1, scheduleV1 } from '@everything/contracts';
+import { menuV1, orderV1, pushV1, scheduleV1 } from '@everything/contracts';
 import { channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { createLogger } from '@everything/logger';
 import { teardownStep } from '@everything/test-support';
@@ -12,13 +12,14 @@ import { createApp, type ServerDeps } from './app.ts';
  * The server on top of real peers: an order service (with its workflow worker, outbox relay
  * and the customer service it calls) on scratch databases and the test stack's servers.
  */
-export async function serverTestStack(options: { acceptMs?: number } = {}) {
+export async function serverTestStack(options: Parameters<typeof orderTestDeps>[0] = {}) {
   const orderDeps = await orderTestDeps(options);
   const order = await createOrderApp(orderDeps);
   const orderAddress = `127.0.0.1:${await order.start('127.0.0.1', 0)}`;
   const menu = new menuV1.MenuServiceClient(orderAddress, insecure(), channelOptions);
   const orders = new orderV1.OrderServiceClient(orderAddress, insecure(), channelOptions);
   const schedules = new scheduleV1.ScheduleServiceClient(orderAddress, insecure(), channelOptions);
+  const push = new pushV1.PushServiceClient(orderDeps.customerAddress, insecure(), channelOptions);
   const logger = createLogger('server-test', 'silent');
   const apps: { app: FastifyInstance; close: () => void }[] = [];
   // One signing key for every app built here, as replicas of one deployment share theirs.
@@ -36,6 +37,7 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
       orders,
       schedules,
       customers: orderDeps.customers,
+      push,
       valkey: orderDeps.valkey,
       peers,
       tokens,
@@ -60,6 +62,7 @@ export async function serverTestStack(options: { acceptMs?: number } = {}) {
       menu.close();
       orders.close();
       schedules.close();
+      push.close();
       await teardownStep('order app', () => order.close(2_000));
       await orderDeps.close();
     },

@@ -8,6 +8,8 @@ export interface OrderEvent {
     id: string;
     customerId: string;
     status: string;
+    /** Why it was cancelled or expired, when it was. */
+    statusReason?: string;
     totalCents: number;
     lines: { menuItemId: string; quantity: number; unitPriceCents: number }[];
   };
@@ -78,6 +80,7 @@ export function parseOrderEvent(value: string): OrderEvent {
       id: order.id,
       customerId: order.customerId,
       status: order.status,
+      ...(typeof order.statusReason === 'string' ? { statusReason: order.statusReason } : {}),
       totalCents: order.totalCents as number,
       lines,
     },

@@ -18,7 +18,7 @@ import {
 import { superviseLoop } from '@everything/lifecycle';
 import type { Logger } from '@everything/logger';
 import { applyOrderEvent } from '../loyalty/loyalty.ts';
-import { parseOrderEvent, PoisonMessageError } from './order-event.ts';
+import { parseOrderEvent, PoisonMessageError, type OrderEvent } from './order-event.ts';
 
 type OrderMessage = Message<string, string, string, string>;
 
@@ -41,6 +41,9 @@ export interface ConsumerSettings {
   groupId: string;
 }
 
+/** What the consumer does with each event, exactly once per group; true when it had an effect. */
+export type ApplyOrderEvent = (pool: pg.Pool, event: OrderEvent) => Promise<boolean>;
+
 /**
  * Reads order events as one consumer group and applies each exactly once (the effect and the
  * event id commit together; Kafka offsets are committed after). A message that can never be
@@ -55,11 +58,18 @@ export class OrderEventsConsumer {
   #consumer: Consumer<string, string, string, string> | undefined;
   #running: Promise<void> | undefined;
   #lag = new Map<string, bigint[]>();
+  readonly #apply: ApplyOrderEvent;
 
-  constructor(pool: pg.Pool, settings: ConsumerSettings, logger: Logger) {
+  constructor(
+    pool: pg.Pool,
+    settings: ConsumerSettings,
+    logger: Logger,
+    apply: ApplyOrderEvent = applyOrderEvent,
+  ) {
     this.#pool = pool;
     this.#settings = settings;
-    this.#logger = logger.child({ component: 'order-events-consumer' });
+    this.#apply = apply;
+    this.#logger = logger.child({ component: 'order-events-consumer', group: settings.groupId });
     lagGauge.addCallback((observer) => {
       for (const [topic, partitions] of this.#lag)
         for (const [partition, lag] of partitions.entries())
@@ -175,7 +185,7 @@ export class OrderEventsConsumer {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const event = parseOrderEvent(message.value);
-        const applied = await applyOrderEvent(this.#pool, event);
+        const applied = await this.#apply(this.#pool, event);
         handled.add(1, { type: event.type, result: applied ? 'applied' : 'duplicate' });
         this.#logger.debug(
           { eventId: event.eventId, type: event.type, applied },

@@ -1,0 +1,222 @@
+// Web Push from the order events, against the real Kafka and Postgres and a local https push
+// service that decrypts each message with the browser's keys and checks its VAPID signature.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import webpush from 'web-push';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { createLogger } from '@everything/logger';
+import { createPool } from '@everything/postgres';
+import { eventually, migratedScratchDatabase, stack } from '@everything/test-support';
+import { createApp, type CustomerApp } from '../app.ts';
+import { checkPushEndpoint, defaultPushOrigins, PushEndpointError } from './push-endpoint.ts';
+import { startPushReceiver, testBrowser, type TestBrowser } from './push-receiver.ts';
+import { PushSubscriptions } from './push-subscriptions.ts';
+
+describe('web push notifications of order events', () => {
+  const logger = createLogger('push-test', 'silent');
+  const topic = `test.orders.v1.${randomUUID()}`;
+  const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:barista@example.com' };
+  const browsers = new Map<string, TestBrowser>();
+  let receiver: Awaited<ReturnType<typeof startPushReceiver>>;
+  let database: Awaited<ReturnType<typeof migratedScratchDatabase>>;
+  let pool: ReturnType<typeof createPool>;
+  let app: CustomerApp;
+  let subscriptions: PushSubscriptions;
+  let producer: Producer<string, string, string, string>;
+
+  before(async () => {
+    const admin = new Admin({ clientId: 'push-test', bootstrapBrokers: [stack.kafkaBroker] });
+    await admin.createTopics({ topics: [topic, `${topic}.dlq`], partitions: 1, replicas: 1 });
+    await admin.close();
+    receiver = await startPushReceiver(browsers);
+    database = await migratedScratchDatabase(
+      'customer_service',
+      new URL('../../migrations/', import.meta.url),
+    );
+    pool = createPool(database.config, 'push-test', logger);
+    app = await createApp({
+      pool,
+      logger,
+      tabLimitCents: 10_000,
+      events: {
+        brokers: [stack.kafkaBroker],
+        topic,
+        deadLetterTopic: `${topic}.dlq`,
+        groupId: `customer-${randomUUID()}`,
+      },
+      push: {
+        vapid,
+        allowedOrigins: [receiver.origin],
+        attempts: 4,
+        retryBaseMs: 50,
+        agent: receiver.agent,
+      },
+    });
+    await app.start('127.0.0.1', 0);
+    subscriptions = new PushSubscriptions(pool);
+    producer = new Producer({
+      clientId: 'push-test',
+      bootstrapBrokers: [stack.kafkaBroker],
+      serializers: stringSerializers,
+    });
+  });
+  after(async () => {
+    await producer.close();
+    await app.close(2_000);
+    await receiver.close();
+    await pool.end();
+    await database.drop();
+  });
+
+  const customer = async () =>
+    (
+      await app.accounts.register({
+        email: `${randomUUID()}@example.com`,
+        password: 'correct horse',
+        displayName: 'Ada',
+      })
+    ).id;
+  /** A browser of `customerId`, subscribed at its own path on the receiver. */
+  const subscribe = async (customerId: string) => {
+    const pathname = `/push/${randomUUID()}`;
+    const browser = testBrowser();
+    browsers.set(pathname, browser);
+    await subscriptions.save(customerId, {
+      endpoint: `${receiver.origin}${pathname}`,
+      keys: browser.keys,
+    });
+    return pathname;
+  };
+  const event = (customerId: string, type: string, statusReason?: string) => ({
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    occurredAt: new Date().toISOString(),
+    order: {
+      id: randomUUID(),
+      customerId,
+      status: type.slice('order.'.length),
+      statusReason: statusReason ?? null,
+      totalCents: 400,
+      lines: [{ menuItemId: randomUUID(), quantity: 1, unitPriceCents: 400 }],
+    },
+  });
+  const publish = (value: object) =>
+    producer.send({ messages: [{ topic, key: randomUUID(), value: JSON.stringify(value) }] });
+  const receivedAt = (pathname: string) =>
+    receiver.received.filter((push) => push.path === pathname);
+
+  test('"ready" reaches every browser of the customer, encrypted for it and signed with VAPID', async () => {
+    const ada = await customer();
+    const [phone, laptop] = [await subscribe(ada), await subscribe(ada)];
+    const stranger = await subscribe(await customer());
+    const ready = event(ada, 'order.ready');
+    await publish(ready);
+    await eventually('both browsers are told', async () =>
+      Promise.resolve(receivedAt(phone).length === 1 && receivedAt(laptop).length === 1),
+    );
+    for (const push of [...receivedAt(phone), ...receivedAt(laptop)]) {
+      assert.deepEqual(JSON.parse(push.payload), {
+        kind: 'ready',
+        title: 'Your order is ready',
+        body: 'Pick it up at the counter!',
+        orderId: ready.order.id,
+        url: `/orders/${ready.order.id}`,
+      });
+      assert.equal(push.headers['content-encoding'], 'aes128gcm');
+      assert.ok(Number(push.headers.ttl) > 0);
+      assert.equal(push.vapid.aud, receiver.origin);
+      assert.equal(push.vapid.sub, vapid.subject);
+      assert.equal(push.vapid.publicKey, vapid.publicKey);
+      assert.ok(
+        push.vapid.exp * 1000 > Date.now() && push.vapid.exp * 1000 <= Date.now() + 86_400_000,
+      );
+    }
+    assert.deepEqual(receivedAt(stranger), []);
+  });
+
+  test('accepted and declined are told; placed, and a cancel by the customer, are not', async () => {
+    const ada = await customer();
+    const phone = await subscribe(ada);
+    await publish(event(ada, 'order.placed'));
+    await publish(event(ada, 'order.cancelled', 'cancelled by the customer'));
+    await publish(event(ada, 'order.accepted'));
+    await publish(event(ada, 'order.cancelled', 'declined by the barista'));
+    await eventually('two are told', async () => Promise.resolve(receivedAt(phone).length === 2));
+    assert.deepEqual(
+      receivedAt(phone).map((push) => (JSON.parse(push.payload) as { kind: string }).kind),
+      ['accepted', 'declined'],
+    );
+    assert.match(receivedAt(phone)[1]?.payload ?? '', /declined by the barista/);
+  });
+
+  test('an event delivered twice is told once', async () => {
+    const ada = await customer();
+    const phone = await subscribe(ada);
+    const ready = event(ada, 'order.ready');
+    const marker = event(ada, 'order.accepted');
+    await publish(ready);
+    await publish(ready);
+    await publish(marker);
+    await eventually('the marker arrives', async () =>
+      Promise.resolve(receivedAt(phone).some((push) => push.payload.includes(marker.order.id))),
+    );
+    assert.equal(
+      receivedAt(phone).filter((push) => push.payload.includes(ready.order.id)).length,
+      1,
+    );
+  });
+
+  test('a browser the push service says is gone (410, 404) is forgotten', async () => {
+    const ada = await customer();
+    const gone = await subscribe(ada);
+    const missing = await subscribe(ada);
+    receiver.answer(gone, 410);
+    receiver.answer(missing, 404);
+    await publish(event(ada, 'order.ready'));
+    await eventually(
+      'both are forgotten',
+      async () => (await subscriptions.ofCustomer(ada)).length === 0,
+    );
+    assert.equal(receiver.attempts.filter((attempt) => attempt === gone).length, 1);
+  });
+
+  test('429 and 5xx are retried with backoff until the push service takes it', async () => {
+    const ada = await customer();
+    const phone = await subscribe(ada);
+    receiver.answer(phone, 429, 503);
+    await publish(event(ada, 'order.ready'));
+    await eventually('it is delivered', async () =>
+      Promise.resolve(receivedAt(phone).length === 1),
+    );
+    assert.equal(receiver.attempts.filter((attempt) => attempt === phone).length, 3);
+    assert.equal((await subscriptions.ofCustomer(ada)).length, 1);
+  });
+});
+
+describe('the SSRF guard on push endpoints', () => {
+  test('allows https on the known push services only', () => {
+    assert.ok(checkPushEndpoint('https://fcm.googleapis.com/fcm/send/abc', defaultPushOrigins));
+    assert.ok(
+      checkPushEndpoint('https://wns2-par02p.notify.windows.com/w/?token=x', defaultPushOrigins),
+    );
+    for (const endpoint of [
+      'http://fcm.googleapis.com/fcm/send/abc',
+      'https://order.prod.svc.cluster.local:50051/',
+      'https://169.254.169.254/latest/meta-data',
+      'https://127.0.0.1:8080/v1/orders',
+      'https://fcm.googleapis.com.evil.example/x',
+      'https://user:pw@fcm.googleapis.com/x',
+      'https://notify.windows.com.evil.example/',
+      'file:///etc/passwd',
+      'not a url',
+    ]) {
+      assert.throws(
+        () => checkPushEndpoint(endpoint, defaultPushOrigins),
+        PushEndpointError,
+        endpoint,
+      );
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { pushV1 } from '@everything/contracts';
+import { principalOf, signedIn } from '../auth/tokens.ts';
+import { Problem as ProblemSchema } from '../schemas.ts';
+import { callPeer } from '../upstream/grpc-call.ts';
+
+const errors = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  404: ProblemSchema,
+  429: ProblemSchema,
+  503: ProblemSchema,
+};
+
+/** Web Push: the server's VAPID key for the browser, and the browsers a customer subscribed. */
+export function pushRoutes(
+  app: FastifyInstance,
+  deps: { push: pushV1.PushServiceClient; timeoutMs: number },
+) {
+  const { push, timeoutMs } = deps;
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  typed.get(
+    '/v1/push/vapid-public-key',
+    {
+      schema: {
+        tags: ['push'],
+        summary: 'The application server key a service worker subscribes with (VAPID, RFC 8292)',
+        security: [],
+        response: { 200: Type.Object({ publicKey: Type.String() }), ...errors },
+      },
+    },
+    async () => ({
+      publicKey: (await callPeer('customer', push, 'getVapidPublicKey', {}, timeoutMs)).publicKey,
+    }),
+  );
+
+  typed.post(
+    '/v1/push/subscriptions',
+    {
+      onRequest: signedIn,
+      schema: {
+        tags: ['push'],
+        summary:
+          "Notify this browser when your order is accepted, declined or ready: the browser's PushSubscription JSON",
+        body: Type.Object({
+          endpoint: Type.String({
+            minLength: 1,
+            maxLength: 2_000,
+            description: 'https, on a known push service.',
+          }),
+          expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+          keys: Type.Object({
+            p256dh: Type.String({ minLength: 1, maxLength: 200 }),
+            auth: Type.String({ minLength: 1, maxLength: 100 }),
+          }),
+        }),
+        response: { 201: Type.Object({ endpoint: Type.String() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await callPeer(
+        'customer',
+        push,
+        'savePushSubscription',
+        {
+          customerId: principalOf(request).sub,
+          endpoint: request.body.endpoint,
+          p256dh: request.body.keys.p256dh,
+          auth: request.body.keys.auth,
+        },
+        timeoutMs,
+      );
+      return reply.code(201).send({ endpoint: request.body.endpoint });
+    },
+  );
+
+  typed.delete(
+    '/v1/push/subscriptions',
+    {
+      onRequest: signedIn,
+      schema: {
+        tags: ['push'],
+        summary: 'Stop notifying this browser',
+        body: Type.Object({ endpoint: Type.String({ minLength: 1, maxLength: 2_000 }) }),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await callPeer(
+        'customer',
+        push,
+        'deletePushSubscription',
+        { customerId: principalOf(request).sub, endpoint: request.body.endpoint },
+        timeoutMs,
+      );
+      return reply.code(204).send(null);
+    },
+  );
+}
