@@ -36,6 +36,11 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The web app's service worker, served as written.
+    files: ['web/public/**/*.js'],
+    languageOptions: { globals: globals.serviceworker },
+  },
+  {
     // The domain decides; it never sees wire types or transport libraries (the grpc/ and
     // temporal/ adapters do).
     files: ['services/*/src/*/**/!(*.test).ts'],

@@ -91,6 +91,8 @@ load_stack_secrets() {
   fi
   # Added when a newer checkout needs a secret that an older stack folder lacks.
   grep -q '^JWT_SECRET=' "$file" || echo "JWT_SECRET=$(random_secret)$(random_secret)" >>"$file"
+  # The Web Push key pair of this stack (the customer service signs and encrypts with it).
+  grep -q '^VAPID_PRIVATE_KEY=' "$file" || "$(dirname "${BASH_SOURCE[0]}")/vapid-keys.sh" >>"$file"
   set -a; source "$file"; set +a
 }
 

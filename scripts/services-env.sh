@@ -17,6 +17,10 @@ customer_env=(
   DB_HOST=127.0.0.1 DB_PORT="$PG_PORT" DB_NAME=customer_db DB_USER=customer_service DB_PASSWORD="$CUSTOMER_DB_PASSWORD"
   KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" ORDER_EVENTS_TOPIC="$ENVIRONMENT.orders.v1" ORDER_EVENTS_DLQ_TOPIC="$ENVIRONMENT.orders.v1.dlq"
 )
+# Web Push, with the stack's VAPID key pair (load_stack_secrets makes one).
+if [ -n "${VAPID_PRIVATE_KEY:-}" ]; then
+  customer_env+=(VAPID_PUBLIC_KEY="$VAPID_PUBLIC_KEY" VAPID_PRIVATE_KEY="$VAPID_PRIVATE_KEY")
+fi
 # The first admin: from the environment when set, else development defaults that `make dev` prints.
 : "${BOOTSTRAP_ADMIN_EMAIL:=admin@everything.local}"
 : "${BOOTSTRAP_ADMIN_PASSWORD:=coffee-admin}"

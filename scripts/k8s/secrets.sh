@@ -19,6 +19,8 @@
 #   <env>/jwt-signing-key           key                          (JWT_SIGNING_KEY_<ENV>)
 #   <env>/bootstrap-admin           email, password              (BOOTSTRAP_ADMIN_EMAIL,
 #                                                                  BOOTSTRAP_ADMIN_PASSWORD_<ENV>)
+#   <env>/vapid-keys                public-key, private-key      (VAPID_PUBLIC_KEY_<ENV>,
+#                                   (Web Push, RFC 8292)          VAPID_PRIVATE_KEY_<ENV>: both or neither)
 #   monitoring/grafana-admin        admin-user, admin-password   (GRAFANA_ADMIN_PASSWORD)
 # with <env> = staging and prod (<ENV> = STAGING, PROD).
 set -euo pipefail
@@ -115,6 +117,20 @@ for env in staging prod; do
   put "admin-password-$env" "$(value "bootstrap admin password ($env)" "BOOTSTRAP_ADMIN_PASSWORD_$ENV" \
     "$(random 18)" "$(existing "$env" bootstrap-admin password)")"
   apply "$env" bootstrap-admin "email=$work/admin-email-$env" "password=$work/admin-password-$env"
+
+  # A key pair is kept or replaced whole: half of an old pair and half of a new one never match.
+  public=$(existing "$env" vapid-keys public-key)
+  private=$(existing "$env" vapid-keys private-key)
+  given_public=VAPID_PUBLIC_KEY_$ENV given_private=VAPID_PRIVATE_KEY_$ENV
+  if [ -n "${!given_public:-}" ] && [ -n "${!given_private:-}" ]; then
+    public=${!given_public} private=${!given_private}
+  elif [ -z "$public" ] || [ -z "$private" ] || [ "${ROTATE:-0}" = 1 ]; then
+    pair=$("$(dirname "$0")/../vapid-keys.sh")
+    public=$(sed -n 's/^VAPID_PUBLIC_KEY=//p' <<<"$pair") private=$(sed -n 's/^VAPID_PRIVATE_KEY=//p' <<<"$pair")
+  fi
+  put "vapid-public-$env" "$public"
+  put "vapid-private-$env" "$private"
+  apply "$env" vapid-keys "public-key=$work/vapid-public-$env" "private-key=$work/vapid-private-$env"
 done
 # The infra releases create each environment's database user with these (charts/infra-extras).
 apply infra database-users "${users[@]}"

@@ -207,4 +207,53 @@ describe('scheduled orders and the installable app in a browser', () => {
     const { errors } = (await session.send('Page.getAppManifest')) as { errors: unknown[] };
     assert.deepEqual(errors, []);
   });
+
+  test('the service worker shows a Web Push message as a notification, and the tracker offers one', async () => {
+    const phone = await open('phone');
+    await phone.context().grantPermissions(['notifications'], { origin: base });
+    await signUp(phone, `Notified ${randomUUID().slice(0, 4)}`);
+    await phone.getByTestId('menu-item-Espresso').click();
+    await phone.getByRole('button', { name: /Add to cart/ }).click();
+    await phone.getByRole('button', { name: /Place order/ }).click();
+    await phone
+      .getByTestId('order-status')
+      .filter({ hasText: 'Waiting for the barista' })
+      .waitFor();
+    await phone.getByRole('button', { name: 'Tell me when it’s ready' }).waitFor();
+    await screenshot(phone, 'phone-tracker-notify-offer');
+
+    const devtools = await phone.context().newCDPSession(phone);
+    const registered = new Promise<string>((resolve) => {
+      devtools.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+        const ours = registrations.find((registration) => registration.scopeURL === `${base}/`);
+        if (ours && !ours.isDeleted) resolve(ours.registrationId);
+      });
+    });
+    await devtools.send('ServiceWorker.enable');
+    await phone.evaluate(
+      "navigator.serviceWorker.register('/sw.js', { scope: '/' }).then(() => navigator.serviceWorker.ready).then(() => true)",
+    );
+    const orderId = phone.url().split('/').pop() ?? '';
+    await devtools.send('ServiceWorker.deliverPushMessage', {
+      origin: base,
+      registrationId: await registered,
+      data: JSON.stringify({
+        kind: 'ready',
+        title: 'Your order is ready',
+        body: 'Pick it up at the counter!',
+        orderId,
+        url: `/orders/${orderId}`,
+      }),
+    });
+    let shown: { title: string; body: string; tag: string }[] = [];
+    for (let attempt = 0; attempt < 50 && shown.length === 0; attempt++) {
+      shown = await phone.evaluate<{ title: string; body: string; tag: string }[]>(
+        'navigator.serviceWorker.ready.then((registration) => registration.getNotifications()).then((found) => found.map(({ title, body, tag }) => ({ title, body, tag })))',
+      );
+      if (shown.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(shown, [
+      { title: 'Your order is ready', body: 'Pick it up at the counter!', tag: orderId },
+    ]);
+  });
 });

@@ -38,6 +38,8 @@ const appSecrets = new Set([
   'jwt-signing-key/key',
   'bootstrap-admin/email',
   'bootstrap-admin/password',
+  'vapid-keys/public-key',
+  'vapid-keys/private-key',
 ]);
 
 const required = (shape: Shape) =>

@@ -3,6 +3,7 @@
 // them, given values are used, and no value ever reaches the output.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createECDH } from 'node:crypto';
 import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,8 +88,16 @@ test('make secrets: creates every secret the releases read, idempotently, printi
     'prod/bootstrap-admin/email',
     'prod/bootstrap-admin/password',
     'monitoring/grafana-admin/admin-password',
+    'staging/vapid-keys/public-key',
+    'prod/vapid-keys/private-key',
   ])
     assert.ok(first.get(expected), `${expected} is set`);
+  // The Web Push key pair is a pair: its public key is the private key's point.
+  for (const env of ['staging', 'prod']) {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(first.get(`${env}/vapid-keys/private-key`) ?? '', 'base64url'));
+    assert.equal(ecdh.getPublicKey('base64url'), first.get(`${env}/vapid-keys/public-key`));
+  }
   // The infra release creates users with the same passwords the apps use.
   assert.equal(
     first.get('infra/database-users/order-staging'),

@@ -6,6 +6,44 @@ import { formatClock, formatMoney, statusLabel } from '../format.ts';
 import { coalesce, useResource, useTitle } from '../hooks.ts';
 import type { Order, OrderStatus } from '../types.ts';
 import { ErrorState, Loading } from '../ui.tsx';
+import { enablePush, pushState, type PushState } from '../push.ts';
+
+/** "Tell me when it's ready": a notification even when this page is closed. */
+function NotifyMe() {
+  const [state, setState] = useState<PushState>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    void pushState().then(setState, () => setState('unsupported'));
+  }, []);
+  if (state === undefined || state === 'unsupported') return null;
+  if (state === 'on')
+    return (
+      <p class="hint" role="status">
+        We’ll notify this device when your order changes.
+      </p>
+    );
+  if (state === 'denied')
+    return <p class="hint">Notifications are blocked for this site in your browser.</p>;
+  return (
+    <>
+      <button
+        type="button"
+        class="secondary"
+        onClick={() => {
+          setError(undefined);
+          enablePush().then(setState, (failure: unknown) => setError(messageOf(failure)));
+        }}
+      >
+        Tell me when it’s ready
+      </button>
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
 
 const steps: { status: OrderStatus; label: string }[] = [
   { status: 'placed', label: 'Placed' },
@@ -138,6 +176,7 @@ export function OrderPage() {
                 I picked it up
               </button>
             )}
+            {(current.status === 'placed' || current.status === 'accepted') && <NotifyMe />}
           </div>
           {actionError && (
             <p class="field-error" role="alert">
