@@ -91,6 +91,7 @@ export async function createApp({
   );
   database.watch.subscribe(grpc.setServing);
 
+  let reminders: ReturnType<typeof setInterval> | undefined;
   return {
     grpc,
     accounts,
@@ -98,12 +99,20 @@ export async function createApp({
     start(host, port) {
       consumer?.start();
       pushConsumer?.start();
+      if (notifier && push) {
+        reminders = setInterval(() => {
+          notifier.remindDue().catch((error: unknown) => {
+            logger.warn({ err: error }, 'expiring-soon reminders not sent yet; retrying');
+          });
+        }, push.reminderPollMs ?? 15_000);
+      }
       return grpc.listen(host, port);
     },
     async close(graceMs) {
       database.watch.stop();
       grpc.setServing(false);
       await grpc.stop(graceMs);
+      clearInterval(reminders);
       await Promise.all([consumer?.stop(), pushConsumer?.stop()]);
     },
   };

@@ -33,6 +33,10 @@ export const customerConfigShape = {
    */
   VAPID_PUBLIC_KEY: base64urlOfBytes(65, 'an uncompressed P-256 public key (65 bytes)').optional(),
   VAPID_PRIVATE_KEY: base64urlOfBytes(32, 'a P-256 private key (32 bytes)').optional(),
+  /** The order service's ORDER_PICKUP_TIMEOUT_SECONDS: when a ready order expires. */
+  ORDER_PICKUP_TIMEOUT_SECONDS: env.int(1, 86_400).default(1_800),
+  /** A customer is reminded ("expiring soon") this long before their ready order expires. */
+  PICKUP_REMINDER_MINUTES: env.int(1, 240).default(5),
   /** A contact for the push services: mailto: or https:. */
   VAPID_SUBJECT: env
     .string()

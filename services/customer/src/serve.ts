@@ -45,6 +45,8 @@ export async function serve(telemetry: Telemetry): Promise<void> {
               : defaultPushOrigins,
             attempts: 5,
             retryBaseMs: 1_000,
+            pickupTimeoutMs: config.ORDER_PICKUP_TIMEOUT_SECONDS * 1_000,
+            remindBeforeMs: config.PICKUP_REMINDER_MINUTES * 60_000,
           }
         : undefined,
   });

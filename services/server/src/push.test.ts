@@ -43,6 +43,8 @@ describe('web push subscriptions over REST', () => {
         allowedOrigins: ['https://fcm.googleapis.com'],
         attempts: 1,
         retryBaseMs: 10,
+        pickupTimeoutMs: 1_800_000,
+        remindBeforeMs: 300_000,
       },
     });
     app = await stack.build();

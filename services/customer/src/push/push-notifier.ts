@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Agent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import webpush, { WebPushError } from 'web-push';
@@ -21,6 +22,18 @@ export interface PushSettings {
   retryBaseMs: number;
   /** For tests: an agent trusting a local receiver's certificate. */
   agent?: Agent;
+  /** A ready order expires this long after it became ready (the order service's pickup timeout). */
+  pickupTimeoutMs: number;
+  /** How long before it expires its customer is reminded ("expiring soon"). */
+  remindBeforeMs: number;
+  /** How often due reminders are looked for (15 s). */
+  reminderPollMs?: number;
+}
+
+/** The id of an order's reminder, as the event id its deliveries are claimed under. */
+function reminderId(orderId: string): string {
+  const hex = createHash('sha256').update(`expiring-soon:${orderId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** What a customer's browsers are told, and when; other events tell nothing. */
@@ -65,6 +78,18 @@ export class PushNotifier {
 
   /** Handles one order event; true when it meant a notification. */
   async notify(event: OrderEvent): Promise<boolean> {
+    if (event.type === 'order.ready') {
+      const remindAt =
+        event.occurredAt.getTime() + this.#settings.pickupTimeoutMs - this.#settings.remindBeforeMs;
+      await this.#subscriptions.remindAt(
+        event.order.id,
+        event.order.customerId,
+        new Date(remindAt),
+      );
+    } else if (event.type !== 'order.accepted' && event.type !== 'order.placed') {
+      // Picked up, expired or cancelled: nothing is waiting any more.
+      await this.#subscriptions.cancelReminder(event.order.id);
+    }
     const notification = notificationOf(event);
     if (!notification) return false;
     const payload = JSON.stringify({
@@ -78,6 +103,27 @@ export class PushNotifier {
       await this.#send(subscription, payload, event.eventId);
     }
     return true;
+  }
+
+  /** Reminds the customers of ready orders about to expire; each reminder is sent once. */
+  async remindDue(): Promise<number> {
+    const due = await this.#subscriptions.takeDueReminders(new Date());
+    const minutes = Math.max(1, Math.round(this.#settings.remindBeforeMs / 60_000));
+    for (const { orderId, customerId } of due) {
+      const payload = JSON.stringify({
+        kind: 'expiring-soon',
+        title: 'Your order is waiting',
+        body: `Pick it up within ${minutes} min, or it expires.`,
+        orderId,
+        url: `/orders/${orderId}`,
+      });
+      const eventId = reminderId(orderId);
+      for (const subscription of await this.#subscriptions.ofCustomer(customerId)) {
+        if (await this.#subscriptions.claimDelivery(eventId, subscription.endpoint))
+          await this.#send(subscription, payload, eventId);
+      }
+    }
+    return due.length;
   }
 
   async #send(subscription: PushSubscription, payload: string, eventId: string): Promise<void> {

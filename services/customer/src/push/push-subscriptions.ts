@@ -67,6 +67,28 @@ export class PushSubscriptions {
     }));
   }
 
+  async remindAt(orderId: string, customerId: string, dueAt: Date): Promise<void> {
+    await this.#pool.query(
+      'INSERT INTO push_reminders (order_id, customer_id, due_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [orderId, customerId, dueAt],
+    );
+  }
+
+  async cancelReminder(orderId: string): Promise<void> {
+    await this.#pool.query('DELETE FROM push_reminders WHERE order_id = $1', [orderId]);
+  }
+
+  /** Removes and returns the reminders due by `now`: whoever takes one sends it. */
+  async takeDueReminders(now: Date): Promise<{ orderId: string; customerId: string }[]> {
+    const { rows } = await this.#pool.query<{ order_id: string; customer_id: string }>(
+      `DELETE FROM push_reminders WHERE order_id IN (
+         SELECT order_id FROM push_reminders WHERE due_at <= $1 ORDER BY due_at LIMIT 50 FOR UPDATE SKIP LOCKED)
+       RETURNING order_id, customer_id`,
+      [now],
+    );
+    return rows.map((row) => ({ orderId: row.order_id, customerId: row.customer_id }));
+  }
+
   /** Claims one event's delivery to one browser: true the first time only, so none is sent twice. */
   async claimDelivery(eventId: string, endpoint: string): Promise<boolean> {
     const { rowCount } = await this.#pool.query(

@@ -13,6 +13,9 @@ import { checkPushEndpoint, defaultPushOrigins, PushEndpointError } from './push
 import { startPushReceiver, testBrowser, type TestBrowser } from './push-receiver.ts';
 import { PushSubscriptions } from './push-subscriptions.ts';
 
+const PICKUP_TIMEOUT_MS = 30 * 60_000;
+const REMIND_BEFORE_MS = 5 * 60_000;
+
 describe('web push notifications of order events', () => {
   const logger = createLogger('push-test', 'silent');
   const topic = `test.orders.v1.${randomUUID()}`;
@@ -51,6 +54,9 @@ describe('web push notifications of order events', () => {
         attempts: 4,
         retryBaseMs: 50,
         agent: receiver.agent,
+        pickupTimeoutMs: PICKUP_TIMEOUT_MS,
+        remindBeforeMs: REMIND_BEFORE_MS,
+        reminderPollMs: 200,
       },
     });
     await app.start('127.0.0.1', 0);
@@ -88,13 +94,19 @@ describe('web push notifications of order events', () => {
     });
     return pathname;
   };
-  const event = (customerId: string, type: string, statusReason?: string) => ({
+  const event = (
+    customerId: string,
+    type: string,
+    statusReason?: string,
+    orderId = randomUUID(),
+    occurredAt = new Date(),
+  ) => ({
     eventId: randomUUID(),
     type,
     schemaVersion: 1,
-    occurredAt: new Date().toISOString(),
+    occurredAt: occurredAt.toISOString(),
     order: {
-      id: randomUUID(),
+      id: orderId,
       customerId,
       status: type.slice('order.'.length),
       statusReason: statusReason ?? null,
@@ -180,6 +192,33 @@ describe('web push notifications of order events', () => {
       async () => (await subscriptions.ofCustomer(ada)).length === 0,
     );
     assert.equal(receiver.attempts.filter((attempt) => attempt === gone).length, 1);
+  });
+
+  test('a ready order not picked up is reminded once shortly before it expires; a picked-up one is not', async () => {
+    const ada = await customer();
+    const phone = await subscribe(ada);
+    // Ready long enough ago that the reminder is due now, and another picked up since.
+    const readySince = new Date(Date.now() - PICKUP_TIMEOUT_MS + REMIND_BEFORE_MS - 1_000);
+    const waiting = randomUUID();
+    const collected = randomUUID();
+    await publish(event(ada, 'order.ready', undefined, waiting, readySince));
+    // Its reminder would be due two seconds from now, after it is picked up.
+    await publish(
+      event(ada, 'order.ready', undefined, collected, new Date(readySince.getTime() + 3_000)),
+    );
+    await publish(event(ada, 'order.completed', undefined, collected));
+    await eventually('the reminder arrives', async () =>
+      Promise.resolve(receivedAt(phone).some((push) => push.payload.includes('expiring-soon'))),
+    );
+    // Long enough for a second reminder, or the collected order's, to have come.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const reminders = receivedAt(phone)
+      .map((push) => JSON.parse(push.payload) as { kind: string; orderId: string })
+      .filter((message) => message.kind === 'expiring-soon');
+    assert.deepEqual(
+      reminders.map((message) => message.orderId),
+      [waiting],
+    );
   });
 
   test('429 and 5xx are retried with backoff until the push service takes it', async () => {
