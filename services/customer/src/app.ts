@@ -99,7 +99,7 @@ export async function createApp({
     start(host, port) {
       consumer?.start();
       pushConsumer?.start();
-      if (notifier && push) {
+      if (notifier) {
         reminders = setInterval(() => {
           notifier.remindDue().catch((error: unknown) => {
             logger.warn({ err: error }, 'expiring-soon reminders not sent yet; retrying');

@@ -102,7 +102,6 @@ describe('planning', () => {
     }
     const plan = await app.scheduling.plan(created.id);
     assert.equal(plan.kind, 'due');
-    assert.ok(plan.kind === 'due');
     // Two open orders ahead and its own: three intervals of the pace.
     assert.equal(plan.dueAt - plan.placeAt, 3 * DEFAULT_PACE_MS);
     for (const orderId of queued) await app.ordering.act(orderId, 'cancel', { actorId: customer });

@@ -14,7 +14,7 @@ export function temporalScheduleWorkflows(client: Client, taskQueue: string): Sc
     async changed(scheduleId) {
       // Signal-with-start also repairs a schedule whose workflow ended or never started.
       const input: ScheduleWorkflowInput = { scheduleId };
-      await client.workflow.signalWithStart<typeof scheduleWorkflow, []>('scheduleWorkflow', {
+      await client.workflow.signalWithStart<typeof scheduleWorkflow>('scheduleWorkflow', {
         taskQueue,
         workflowId: scheduleWorkflowIdOf(scheduleId),
         args: [input],

@@ -44,8 +44,8 @@ export async function scheduleWorkflow(input: ScheduleWorkflowInput): Promise<vo
     if (wait > 0) {
       // Far off, sleep half the way and look at the pace again; near, sleep until the moment.
       const nap = wait > REPLAN_MS ? Math.max(REPLAN_MS, wait / 2) : wait;
-      await condition(() => changed, nap);
-      if (changed || nap < wait) continue;
+      const woken = await condition(() => changed, nap);
+      if (woken || nap < wait) continue;
     }
     await placeScheduleRun(input.scheduleId, plan.key, plan.dueAt);
   }
