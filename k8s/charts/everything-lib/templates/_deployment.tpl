@@ -110,6 +110,14 @@ spec:
             timeoutSeconds: 2
             failureThreshold: 3
           {{- end }}
+          {{- if .Values.preStopSleepSeconds }}
+          # Kube-proxy and the ingress drop a terminating pod a moment after the kubelet signals
+          # it: the pod keeps serving that moment, then drains on SIGTERM.
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: {{ .Values.preStopSleepSeconds }}
+          {{- end }}
           resources:
             {{- toYaml .Values.resources | nindent 12 }}
           securityContext:
