@@ -2,8 +2,9 @@
 # Checks k8s/ without a cluster and without network (part of `make test`):
 #   1. helm lint --strict of every chart, with each environment's values
 #   2. values.schema.json rejects bad values (negative replicas, missing image tag, unknown keys)
-#   3. helmfile renders the apps for staging and prod; the infra and monitoring helmfiles parse
-#      (their upstream charts cannot be downloaded here, see k8s/README.md)
+#   3. helmfile renders the apps for staging and prod (also with the local cluster's overlay) and
+#      the infra helmfile's `local` environment; the infra and monitoring helmfiles parse (their
+#      upstream charts cannot be downloaded here, see k8s/README.md)
 #   4. every rendered object validates, strictly (unknown fields rejected), against the JSON
 #      schemas of Kubernetes $K8S_VALIDATE_VERSIONS shipped in the kubernetes-validate package
 #   5. the rendered manifests equal the checked-in golden files (test/k8s/golden/)
@@ -44,6 +45,8 @@ for app in "${apps[@]}"; do
 done
 quiet helm lint --strict --quiet charts/infra-extras || fail "helm lint infra-extras"
 quiet helm lint --strict --quiet charts/monitoring-extras || fail "helm lint monitoring-extras"
+quiet helm lint --strict --quiet charts/local-infra --set images.postgresql=lint,images.valkey=lint,images.kafka=lint,images.temporal=lint ||
+  fail "helm lint local-infra"
 
 log k8s "values.schema.json rejects bad values"
 # expect_rejected WHAT PATTERN HELM-TEMPLATE-ARGS...: rendering must fail, naming the problem.
@@ -82,6 +85,19 @@ render "$out/extras-infra.yaml" helm template infra-extras charts/infra-extras -
   || fail "render infra-extras"
 render "$out/extras-monitoring.yaml" helm template monitoring-extras charts/monitoring-extras \
   --namespace monitoring || fail "render monitoring-extras"
+
+# The local cluster's path (make cluster-up): the apps with the `local` overlay, and the infra
+# helmfile's `local` environment, whose charts are all in this repository.
+for env in "${envs[@]}"; do
+  render "$out/extras-local-apps-$env.yaml" env OVERLAY=local helmfile --quiet -f helmfile-apps.yaml.gotmpl \
+    -e "$env" template --skip-deps --args --kube-version=1.33.0 || fail "helmfile template -e $env with OVERLAY=local"
+done
+grep -q 'nodePort: 3008[01]' "$out"/extras-local-apps-*.yaml || fail "the local overlay did not apply (no node port)"
+render "$out/extras-local-infra.yaml" env LOCAL_IMAGE_POSTGRESQL=localhost/everything/postgresql:0123abc \
+  LOCAL_IMAGE_VALKEY=localhost/everything/valkey:0123abc LOCAL_IMAGE_KAFKA=localhost/everything/kafka:0123abc \
+  LOCAL_IMAGE_TEMPORAL=localhost/everything/temporal:0123abc \
+  helmfile --quiet -f helmfile-infra.yaml.gotmpl -e local template --skip-deps --args --kube-version=1.33.0 ||
+  fail "helmfile-infra template -e local"
 
 log k8s "helmfile (infra, monitoring) parse and list their releases"
 for file in helmfile-infra.yaml.gotmpl helmfile-monitoring.yaml.gotmpl; do
@@ -123,7 +139,7 @@ PY
 
 # Golden files: the apps per environment, and infra-extras (whose provisioning script the node
 # tests run against the test stack's PostgreSQL).
-golden_files=(apps-staging apps-prod extras-infra extras-monitoring)
+golden_files=(apps-staging apps-prod extras-infra extras-monitoring extras-local-infra)
 if $update; then
   mkdir -p "$GOLDEN"
   for name in "${golden_files[@]}"; do cp "$out/$name.yaml" "$GOLDEN/$name.yaml.golden"; done
