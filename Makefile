@@ -1,5 +1,6 @@
 # The two commands a newcomer needs; everything else is in scripts/ (and k8s/Makefile).
-.PHONY: dev test generate lint format typecheck stack-up stack-down bench help
+.PHONY: dev test generate lint format typecheck stack-up stack-down bench help \
+  cluster-up cluster-down test-cluster build-all secrets deploy-infra deploy-staging deploy-prod verify
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,3 +31,18 @@ stack-down: ## Stop the infrastructure of the dev stack
 
 bench: ## Memory of each service after traffic, against the 64 MiB budget (needs `make stack-up`)
 	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && node bench/service-memory.ts'
+
+# A real single-node Kubernetes on this machine (root), with the system deployed on it:
+# see k8s/README.md, "Try it on one machine".
+cluster-up: ## Build (once) and start a local Kubernetes, then deploy infra, staging (:30080) and prod (:30081)
+	@scripts/cluster/up.sh
+
+cluster-down: ## Stop the local Kubernetes and undo every change it made to this machine
+	@scripts/cluster/down.sh
+
+test-cluster: ## The deployment tests against the local Kubernetes (starts it if needed)
+	@scripts/cluster/test.sh
+
+# The seed's runbook targets (k8s/Makefile); while the local cluster runs they act on it.
+build-all secrets deploy-infra deploy-staging deploy-prod verify:
+	@$(MAKE) --no-print-directory -C k8s $@

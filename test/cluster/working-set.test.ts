@@ -1,0 +1,49 @@
+// Memory as the kubelet measures it (its stats summary: each container's working set), after the
+// journeys, the pod kills and the upgrade of the files before this one, against each container's
+// request and limit. No app container may have been OOM-killed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { kubectl, pods } from './support.ts';
+
+interface Summary {
+  pods: {
+    podRef: { name: string; namespace: string };
+    containers: { name: string; memory?: { workingSetBytes?: number } }[];
+  }[];
+}
+
+const MiB = 1024 * 1024;
+
+function toMiB(quantity: string | undefined): number | undefined {
+  if (!quantity) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi)?$/.exec(quantity);
+  if (!match) return undefined;
+  const factor = { Ki: 1 / 1024, Mi: 1, Gi: 1024 }[match[2] ?? ''] ?? 1 / MiB;
+  return Number(match[1]) * factor;
+}
+
+test("each app container's working set, against its request and limit", async () => {
+  const node = (await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  const summary = JSON.parse(await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`])) as Summary;
+  const rows: string[] = [];
+  for (const namespace of ['staging', 'prod']) {
+    for (const pod of await pods(namespace, 'app in (server,order,customer)')) {
+      for (const container of pod.spec.containers) {
+        const stats = summary.pods
+          .find((entry) => entry.podRef.name === pod.metadata.name && entry.podRef.namespace === namespace)
+          ?.containers.find((entry) => entry.name === container.name);
+        const workingSet = (stats?.memory?.workingSetBytes ?? 0) / MiB;
+        const request = toMiB(container.resources?.requests?.memory);
+        const limit = toMiB(container.resources?.limits?.memory);
+        rows.push(
+          `${namespace}/${pod.metadata.name.padEnd(32)} ${workingSet.toFixed(0).padStart(5)} MiB  request ${String(request ?? '-').padStart(4)} Mi  limit ${String(limit ?? '-').padStart(4)} Mi`,
+        );
+        assert.ok(workingSet > 0, `the kubelet reports ${pod.metadata.name}`);
+        if (limit) assert.ok(workingSet < limit, `${pod.metadata.name} is below its limit`);
+        const status = pod.status.containerStatuses?.find((entry) => entry.name === container.name);
+        assert.notEqual(status?.lastState?.terminated?.reason, 'OOMKilled', `${pod.metadata.name} was never OOM-killed`);
+      }
+    }
+  }
+  console.log(`working set (kubelet stats summary):\n${rows.join('\n')}`);
+});
