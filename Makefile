@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; everything else is in scripts/ (and k8s/Makefile).
-.PHONY: dev test generate lint format typecheck stack-up stack-down bench help \
+.PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench help \
   cluster-up cluster-down test-cluster build-all secrets deploy-infra deploy-staging deploy-prod verify
 
 help: ## List the targets
@@ -11,7 +11,16 @@ dev: ## Start the whole system on loopback (installs what is missing); Ctrl-C st
 test: ## Run every check and test against real servers it starts itself
 	@scripts/test.sh
 
-generate: ## Regenerate code from proto/
+contracts: ## gRPC, Kafka event and OpenAPI contracts against the last release (part of make test)
+	@scripts/contracts.sh
+
+replay: ## Replay the recorded order workflow histories against today's workflow code (part of make test)
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && node --test --test-reporter=spec services/order/src/temporal/replay.test.ts'
+
+release: ## Tag a release: bump VERSION (images and charts), write CHANGELOG.md, commit, tag vX.Y.Z
+	@scripts/release.sh
+
+generate: ## Regenerate code from proto/ and web/src/types.ts from /openapi.json
 	@scripts/generate.sh
 
 lint: ## ESLint and Prettier
@@ -21,7 +30,7 @@ format: ## Rewrite files with Prettier
 	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && prettier --write --log-level=warn .'
 
 typecheck: ## TypeScript, strict
-	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && tsc -p .'
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && tsc -p . && tsc -p web'
 
 stack-up: ## Start only the infrastructure of the dev stack (to run one service alone)
 	@STACK=dev scripts/stack.sh up

@@ -11,7 +11,8 @@ started=$(date +%s)
 log test "generated code is current"; scripts/check-generated.sh
 log test "format"; prettier --check --log-level=warn .
 log test "lint"; eslint --max-warnings=0 .
-log test "typecheck"; tsc -p .
+log test "typecheck"; tsc -p . && tsc -p web # the web app reads the API through the generated web/src/types.ts
+log test "contracts"; scripts/contracts.sh # gRPC, Kafka events, OpenAPI against the last release
 log test "kubernetes charts"; scripts/k8s/check.sh # k8s/: lint, render, schemas, golden files (offline)
 log test "alerting rules"; scripts/stack/prometheus.sh install
 promtool check rules k8s/charts/monitoring-extras/rules/everything.rules.yaml

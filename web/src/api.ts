@@ -97,6 +97,7 @@ async function problemOf(response: Response): Promise<Problem> {
     title: response.statusText || 'Error',
     status: response.status,
     detail: `The server answered ${response.status}.`,
+    instance: response.url,
   };
   try {
     const body = (await response.json()) as Partial<Problem>;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -127,4 +127,67 @@ test('a failing migration leaves nothing half-written and is reported', async ()
     [{ ok: true, half: null }],
   );
   assert.deepEqual(await query(config, 'SELECT name FROM schema_migrations'), [{ name: '1_ok' }]);
+});
+
+test('a migration waiting on a lock gives up after lock_timeout, leaves nothing behind and applies on retry', async () => {
+  const config = await freshDatabase();
+  await migrate(options(config));
+  const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
+  await writeFile(
+    path.join(dir, '1_drinks.sql'),
+    await readFile(path.join(migrationsDir, '1_drinks.sql')),
+  );
+  await writeFile(
+    path.join(dir, '2_seed.sql'),
+    await readFile(path.join(migrationsDir, '2_seed.sql')),
+  );
+  await writeFile(
+    path.join(dir, '3_sizes.sql'),
+    '-- Up Migration\nALTER TABLE drinks ADD COLUMN size text;\n',
+  );
+  // A long transaction that reads drinks, as the service does while serving.
+  const reader = new pg.Client({
+    host: config.DB_HOST,
+    port: config.DB_PORT,
+    database: config.DB_NAME,
+    user: config.DB_USER,
+    password: config.DB_PASSWORD,
+  });
+  await reader.connect();
+  try {
+    await reader.query('BEGIN');
+    await reader.query('SELECT * FROM drinks');
+    const started = Date.now();
+    await assert.rejects(
+      migrate(options(config, { migrationsDir: dir, lockTimeoutMs: 300 })),
+      /canceling statement due to lock timeout/,
+    );
+    assert.ok(Date.now() - started < 5_000, 'gave up within seconds');
+    await reader.query('ROLLBACK');
+  } finally {
+    await reader.end();
+  }
+  assert.deepEqual(
+    await query(
+      config,
+      "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'drinks' AND column_name = 'size'",
+    ),
+    [{ n: 0 }],
+  );
+  const retried = await migrate(options(config, { migrationsDir: dir, lockTimeoutMs: 300 }));
+  assert.deepEqual(retried.applied, ['3_sizes']);
+});
+
+test('a statement running past statement_timeout is cancelled and nothing of its migration stays', async () => {
+  const config = await freshDatabase();
+  const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
+  await writeFile(
+    path.join(dir, '1_slow.sql'),
+    '-- Up Migration\nCREATE TABLE slow (id int);\nSELECT pg_sleep(5);\n',
+  );
+  await assert.rejects(
+    migrate(options(config, { migrationsDir: dir, statementTimeoutMs: 200 })),
+    /canceling statement due to statement timeout/,
+  );
+  assert.deepEqual(await query(config, "SELECT to_regclass('slow') AS slow"), [{ slow: null }]);
 });

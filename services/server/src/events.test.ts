@@ -118,17 +118,17 @@ describe('server-sent events', () => {
   test("a customer's tracker sees every state change as it happens, and resumes on another replica after the last event it saw", async () => {
     const placed = await order();
     const url = `${base}/v1/orders/${placed.id}/events`;
-    const live = readEvents(url, { authorization: `Bearer ${customer}` }, 3);
+    const live = readEvents(url, { authorization: `Bearer ${customer}` }, 4);
     await post(`/v1/orders/${placed.id}/accept`, barista);
     await post(`/v1/orders/${placed.id}/ready`, barista);
     const events = await live;
     assert.deepEqual(
       events.map((event) => event.event),
-      ['order.placed', 'order.accepted', 'order.ready'],
+      ['order.placed', 'order.accepted', 'order.customer_notified', 'order.ready'],
     );
     assert.deepEqual(
       events.map((event) => event.data.order.status),
-      ['placed', 'accepted', 'ready'],
+      ['placed', 'accepted', 'accepted', 'ready'],
     );
     const ids = events.map((event) => Number(event.id));
     assert.deepEqual(
@@ -144,11 +144,11 @@ describe('server-sent events', () => {
     const resumed = await readEvents(
       `${replicaBase}/v1/orders/${placed.id}/events`,
       { authorization: `Bearer ${customer}`, 'last-event-id': events[0]?.id ?? '' },
-      3,
+      4,
     );
     assert.deepEqual(
       resumed.map((event) => event.event),
-      ['order.accepted', 'order.ready', 'order.completed'],
+      ['order.accepted', 'order.customer_notified', 'order.ready', 'order.completed'],
     );
   });
 

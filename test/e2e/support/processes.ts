@@ -7,17 +7,26 @@ export { eventually } from '@everything/test-support';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** A service started exactly as in a container: `node services/<name>/src/<entry>.ts` with an environment. */
+/**
+ * A service started exactly as in a container: `node services/<name>/src/<entry>.ts` with an
+ * environment, from this tree or from another release's (`tree`).
+ */
 export class ServiceProcess {
   readonly name: string;
   readonly child: ChildProcess;
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(name: string, env: Record<string, string>, entry = 'main', args: string[] = []) {
+  constructor(
+    name: string,
+    env: Record<string, string>,
+    entry = 'main',
+    args: string[] = [],
+    tree = root,
+  ) {
     this.name = name;
     this.child = spawn(process.execPath, [`services/${name}/src/${entry}.ts`, ...args], {
-      cwd: root,
+      cwd: tree,
       // /metrics on any free loopback port unless a test asks for one: services run side by side.
       env: { PATH: process.env.PATH ?? '', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -174,7 +174,7 @@ export class OrderEventsConsumer {
   ): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const event = parseOrderEvent(message.value);
+        const event = parseOrderEvent(message.value, message.headers.get('schema-version'));
         const applied = await applyOrderEvent(this.#pool, event);
         handled.add(1, { type: event.type, result: applied ? 'applied' : 'duplicate' });
         this.#logger.debug(

@@ -1,9 +1,16 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
 import type pg from 'pg';
+import { checkOrderEventToWrite, ORDER_EVENT_SCHEMA_VERSION } from '@everything/events';
 import { withTransaction } from '@everything/postgres';
 import { countPlaced, countTransition, type Milestones } from '../metrics.ts';
-import type { Order, OrderLine, OrderStatus, QueueEstimate } from './order.ts';
+import type {
+  CustomerNotification,
+  Order,
+  OrderLine,
+  OrderStatus,
+  QueueEstimate,
+} from './order.ts';
 
 interface OrderRow {
   id: string;
@@ -43,9 +50,6 @@ const toOrder = (row: OrderRow): Order => ({
   updatedAt: row.updated_at,
   acceptBy: row.accept_by,
 });
-
-/** Version 1 of the order events on Kafka; consumers switch on `type` and `schemaVersion`. */
-export const ORDER_EVENT_SCHEMA_VERSION = 1;
 
 export class OrderConflictError extends Error {
   override name = 'OrderConflictError';
@@ -149,6 +153,26 @@ export class OrderRepository {
     return order;
   }
 
+  /**
+   * Tells the customer, through the order's event log, what happened and when the order should
+   * be ready. One notification per order and subject: a retry after it committed adds nothing.
+   */
+  async notifyCustomer(orderId: string, about: CustomerNotification): Promise<void> {
+    const estimate = (await this.queueEstimates()).get(orderId);
+    await withTransaction(this.#pool, async (client) => {
+      const order = await this.#find(client, orderId);
+      if (!order) throw new Error(`order ${orderId} does not exist`);
+      await this.#appendEvent(client, order, {
+        eventId: stableUuid(`${orderId}:notified:${about}`),
+        type: 'order.customer_notified',
+        notification: {
+          about,
+          estimatedReadyAt: estimate ? estimate.estimatedReadyAt.toISOString() : null,
+        },
+      });
+    });
+  }
+
   async find(id: string): Promise<Order | undefined> {
     return this.#find(this.#pool, id);
   }
@@ -199,11 +223,19 @@ export class OrderRepository {
     return rows[0] && toOrder(rows[0]);
   }
 
-  async #appendEvent(client: pg.PoolClient, order: Order): Promise<void> {
-    const eventId = randomUUID();
+  async #appendEvent(
+    client: pg.PoolClient,
+    order: Order,
+    notice?: {
+      eventId: string;
+      type: string;
+      notification: { about: CustomerNotification; estimatedReadyAt: string | null };
+    },
+  ): Promise<void> {
+    const eventId = notice?.eventId ?? randomUUID();
     const payload = {
       eventId,
-      type: `order.${order.status}`,
+      type: notice?.type ?? `order.${order.status}`,
       schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
       occurredAt: order.updatedAt.toISOString(),
       order: {
@@ -220,14 +252,17 @@ export class OrderRepository {
           unitPriceCents: line.unitPriceCents,
         })),
       },
+      ...(notice && { notification: notice.notification }),
     };
+    // What the event schema does not allow never reaches the outbox: the transaction fails here.
+    checkOrderEventToWrite(payload);
     // Outbox ids are taken at insert but become visible at commit. Serialising the writers
     // (until commit) makes ids visible in order, so a reader resuming after id N never skips
     // an id below N that commits later.
     await client.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_WRITE_LOCK]);
     await client.query(
       `INSERT INTO outbox (event_id, order_id, type, schema_version, payload, occurred_at, trace_context)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
       [
         eventId,
         order.id,
@@ -241,6 +276,13 @@ export class OrderRepository {
     // Wakes the outbox relay at once instead of at its next poll.
     await client.query("NOTIFY outbox, ''");
   }
+}
+
+/** A UUID that the same name always gives (the bytes of its SHA-256, shaped as a version 8 UUID). */
+function stableUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** The current trace context as W3C headers (empty when nothing is traced). */

@@ -1,6 +1,9 @@
 /** An order as the order service's domain sees it. */
 export type OrderStatus = 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
 
+/** What a customer is told about their order besides its status changes. */
+export type CustomerNotification = 'accepted';
+
 export type OrderAction = 'accept' | 'decline' | 'markReady' | 'cancel' | 'pickUp';
 
 export interface OrderLine {

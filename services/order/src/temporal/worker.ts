@@ -14,10 +14,14 @@ const workflowsPath = fileURLToPath(new URL('../workflows/order-workflow.ts', im
 
 /**
  * The order workflows as one script for the worker's sandbox, with the plugins' workflow
- * interceptors in it: what `bundle-workflows` writes at the image's build.
+ * interceptors in it: what `bundle-workflows` writes at the image's build. `path` picks other
+ * workflow code (an older commit's, to record its histories).
  */
-export async function bundleOrderWorkflows(plugins: BundlerPlugin[]): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, plugins });
+export async function bundleOrderWorkflows(
+  plugins: BundlerPlugin[],
+  path = workflowsPath,
+): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: path, plugins });
   return code;
 }
 
