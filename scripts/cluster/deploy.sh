@@ -4,7 +4,7 @@
 # infra environment and the `local` values overlay):
 #   build-all → secrets (non-interactive) → deploy-infra → deploy-staging → deploy-prod → verify
 # Then staging answers on http://127.0.0.1:30080 and prod on http://127.0.0.1:30081.
-# TAG (default: the current commit, with -dirty-<hash> for uncommitted changes) names the images.
+# TAG (default: scripts/release/image-tag.sh, with -dirty-<hash> for uncommitted changes) names the images.
 # The bootstrap admin comes from BOOTSTRAP_ADMIN_EMAIL / BOOTSTRAP_ADMIN_PASSWORD, with make
 # dev's defaults.
 source "$(dirname "$0")/lib.sh"
@@ -19,7 +19,7 @@ source "$ROOT/scripts/toolchain.sh"
 export BOOTSTRAP_ADMIN_EMAIL BOOTSTRAP_ADMIN_PASSWORD_STAGING BOOTSTRAP_ADMIN_PASSWORD_PROD
 
 if [ -z "${TAG:-}" ]; then
-  TAG=$(git -C "$ROOT" rev-parse --short HEAD)
+  TAG=$("$ROOT/scripts/release/image-tag.sh")
   if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no)" ]; then
     TAG="$TAG-dirty-$(git -C "$ROOT" diff HEAD | sha256sum | cut -c1-8)"
   fi
