@@ -146,6 +146,117 @@ test('refunding an order never charged changes nothing', async () => {
   assert.deepEqual(response, { tabBalanceCents: 0, applied: false });
 });
 
+/**
+ * Runs `late` while another transaction holds the customer's row lock, as a charge that timed
+ * out on its caller's side does while it waits; then runs `meanwhile` and lets the lock go.
+ */
+async function whileLocked<Late, Meanwhile>(
+  customerId: string,
+  late: () => Promise<Late>,
+  meanwhile: () => Promise<Meanwhile>,
+): Promise<[Late, Meanwhile]> {
+  const holder = await pool.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
+    const lateResult = late();
+    await waitForLockWaiters(1);
+    const meanwhileResult = meanwhile();
+    // The second call either queues on the lock too or has already finished without it.
+    await Promise.race([waitForLockWaiters(2), meanwhileResult]);
+    await holder.query('COMMIT');
+    return [await lateResult, await meanwhileResult];
+  } finally {
+    holder.release();
+  }
+}
+
+async function waitForLockWaiters(count: number) {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const { rows } = await pool.query<{ waiting: number }>(
+      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    );
+    if ((rows[0]?.waiting ?? 0) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`fewer than ${count} queries waited for the lock`);
+}
+
+test('a charge that arrives after its order was refunded is refused, and the tab stays at zero', async () => {
+  const ada = await register();
+  const orderId = randomUUID();
+  const refund = await call('refundTab', { customerId: ada.id, orderId });
+  assert.deepEqual(refund.response, { tabBalanceCents: 0, applied: false });
+  const late = await call('chargeTab', { customerId: ada.id, orderId, amountCents: 400 });
+  assert.equal(late.error?.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(late.error.details, /was refunded/);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.tabBalanceCents, 0);
+  // Other orders are charged as before.
+  const next = await call('chargeTab', {
+    customerId: ada.id,
+    orderId: randomUUID(),
+    amountCents: 300,
+  });
+  assert.equal(next.response?.tabBalanceCents, 300);
+});
+
+test('a charge waiting on the customer lock when the refund comes is refunded, whichever commits first', async () => {
+  const ada = await register();
+  const orderId = randomUUID();
+  const [charge, refund] = await whileLocked(
+    ada.id,
+    () => call('chargeTab', { customerId: ada.id, orderId, amountCents: 400 }),
+    () => call('refundTab', { customerId: ada.id, orderId }),
+  );
+  assert.equal(charge.response?.applied, true);
+  assert.equal(refund.response?.applied, true);
+  assert.equal(refund.response.tabBalanceCents, 0);
+  const again = await call('chargeTab', { customerId: ada.id, orderId, amountCents: 400 });
+  assert.equal(again.error?.code, grpc.status.FAILED_PRECONDITION);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.tabBalanceCents, 0);
+});
+
+/** Gives the customer `points` through a completed order, as the order events do. */
+async function earnPoints(customerId: string, points: number) {
+  const orderId = randomUUID();
+  await pool.query(
+    "INSERT INTO loyalty_entries (customer_id, order_id, event_id, points, reason) VALUES ($1, $2, gen_random_uuid(), $3, 'earned')",
+    [customerId, orderId, points],
+  );
+}
+
+test('a redemption that arrives after its order gave points back is refused, and the points stay', async () => {
+  const ada = await register();
+  await earnPoints(ada.id, 150);
+  const orderId = randomUUID();
+  const restore = await call('restorePoints', { customerId: ada.id, orderId });
+  assert.deepEqual(restore.response, { loyaltyPoints: 150, applied: false });
+  const late = await call('redeemPoints', { customerId: ada.id, orderId, points: 100 });
+  assert.equal(late.error?.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(late.error.details, /gave its points back/);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.loyaltyPoints, 150);
+});
+
+test('a redemption waiting on the customer lock when the restore comes is given back', async () => {
+  const ada = await register();
+  await earnPoints(ada.id, 150);
+  const orderId = randomUUID();
+  const [redeem, restore] = await whileLocked(
+    ada.id,
+    () => call('redeemPoints', { customerId: ada.id, orderId, points: 100 }),
+    () => call('restorePoints', { customerId: ada.id, orderId }),
+  );
+  assert.equal(redeem.response?.applied, true);
+  assert.deepEqual(restore.response, { loyaltyPoints: 150, applied: true });
+  const again = await call('redeemPoints', { customerId: ada.id, orderId, points: 100 });
+  assert.equal(again.error?.code, grpc.status.FAILED_PRECONDITION);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.loyaltyPoints, 150);
+});
+
 test('a charge past the tab limit is FAILED_PRECONDITION and leaves the balance as it was', async () => {
   const ada = await register();
   await call('chargeTab', { customerId: ada.id, orderId: randomUUID(), amountCents: 800 });

@@ -14,7 +14,7 @@ import { EmailTakenError, type CustomerRepository } from '../customers/customer-
 import type pg from 'pg';
 import type { Favorite, Favorites } from '../favorites/favorites.ts';
 import { NotEnoughPointsError, redeemPoints, restorePoints } from '../loyalty/loyalty.ts';
-import { TabLimitError, UnknownCustomerError, type Tab } from '../tab/tab.ts';
+import { OrderSettledError, TabLimitError, UnknownCustomerError, type Tab } from '../tab/tab.ts';
 
 const { Role: WireRole } = customerV1;
 const toWireRole = {
@@ -40,6 +40,8 @@ export function classifyDomainError(error: unknown): GrpcError | undefined {
   if (error instanceof TabLimitError)
     return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   if (error instanceof NotEnoughPointsError)
+    return new GrpcError(Status.FAILED_PRECONDITION, error.message);
+  if (error instanceof OrderSettledError)
     return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   if (error instanceof UnknownCustomerError) return new GrpcError(Status.NOT_FOUND, error.message);
   return undefined;
