@@ -109,6 +109,23 @@ test('EnsureAdmin creates the admin once and re-running it keeps one account', a
   assert.equal(signIn.response?.customer?.role, customerV1.Role.ROLE_ADMIN);
 });
 
+test('EnsureAdmin on a later start leaves an existing account as it is: a demotion and its password stick', async () => {
+  const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
+  const created = await call('ensureAdmin', { email, password: 'bootstrap secret' });
+  assert.ok(created.response?.customer);
+  await call('setRole', { id: created.response.customer.id, role: customerV1.Role.ROLE_CUSTOMER });
+  const restarted = await call('ensureAdmin', { email, password: 'a new bootstrap secret' });
+  assert.equal(restarted.response?.customer?.id, created.response.customer.id);
+  assert.equal(restarted.response.customer.role, customerV1.Role.ROLE_CUSTOMER);
+  const newPassword = await call('verifyCredentials', {
+    email,
+    password: 'a new bootstrap secret',
+  });
+  assert.equal(newPassword.error?.code, grpc.status.UNAUTHENTICATED);
+  const oldPassword = await call('verifyCredentials', { email, password: 'bootstrap secret' });
+  assert.equal(oldPassword.response?.customer?.role, customerV1.Role.ROLE_CUSTOMER);
+});
+
 test('SetRole makes a customer a barista', async () => {
   const ada = await register();
   const { response } = await call('setRole', {

@@ -22,7 +22,7 @@ export const serverConfigShape = {
   JWT_SECRET: env.string().min(32, 'must have at least 32 characters'),
   ACCESS_TOKEN_TTL_SECONDS: env.int(60, 86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: env.int(300, 90 * 86_400).default(14 * 86_400),
-  /** The first admin, created or promoted at start-up when both are set. */
+  /** The first admin, created at start-up when both are set and no account has the email. */
   BOOTSTRAP_ADMIN_EMAIL: z.email('must be an email address').optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8, 'must have at least 8 characters').optional(),
   /** Requests a signed-in user, or an anonymous IP address, may make per minute. */
