@@ -288,6 +288,47 @@ test('a charge past the tab limit is FAILED_PRECONDITION and leaves the balance 
   assert.equal(response?.customer?.tabBalanceCents, 800);
 });
 
+test('two refreshes racing with one token: one rotates it, the other ends the session for both', async () => {
+  const ada = await register();
+  const started = await call('startSession', { customerId: ada.id, ttlSeconds: 600 });
+  assert.ok(started.response?.session);
+  const { refreshToken } = started.response.session;
+  const raced = await Promise.all([
+    call('refreshSession', { refreshToken }),
+    call('refreshSession', { refreshToken }),
+  ]);
+  const winner = raced.find(({ response }) => response?.session);
+  const loser = raced.find(({ error }) => error);
+  assert.equal(loser?.error?.code, grpc.status.UNAUTHENTICATED);
+  assert.equal(winner?.response?.customer?.id, ada.id);
+  assert.equal(
+    winner.response.session?.expiresAt?.getTime(),
+    started.response.session.expiresAt?.getTime(),
+  );
+  const next = await call('refreshSession', {
+    refreshToken: winner.response.session?.refreshToken ?? '',
+  });
+  assert.equal(next.error?.code, grpc.status.UNAUTHENTICATED);
+});
+
+test('CheckSession answers the role now while the session lives, UNAUTHENTICATED once it ended', async () => {
+  const ada = await register();
+  const started = await call('startSession', { customerId: ada.id, ttlSeconds: 600 });
+  const sessionId = started.response?.session?.id ?? '';
+  await call('setRole', { id: ada.id, role: customerV1.Role.ROLE_BARISTA });
+  const live = await call('checkSession', { customerId: ada.id, sessionId });
+  assert.equal(live.response?.role, customerV1.Role.ROLE_BARISTA);
+  const ended = await call('endAllSessions', { customerId: ada.id });
+  assert.equal(ended.response?.ended, 1);
+  const after = await call('checkSession', { customerId: ada.id, sessionId });
+  assert.equal(after.error?.code, grpc.status.UNAUTHENTICATED);
+  const unknown = await call('startSession', { customerId: randomUUID(), ttlSeconds: 600 });
+  assert.equal(unknown.error?.code, grpc.status.NOT_FOUND);
+  const forever = await call('startSession', { customerId: ada.id, ttlSeconds: 0 });
+  assert.equal(forever.error?.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(forever.error.details, /^ttlSeconds: /);
+});
+
 test('GetCustomer: an unknown id is NOT_FOUND, a malformed one INVALID_ARGUMENT naming the field', async () => {
   const unknown = await call('getCustomer', { id: '00000000-0000-4000-8000-000000000000' });
   assert.equal(unknown.error?.code, grpc.status.NOT_FOUND);
