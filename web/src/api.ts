@@ -83,8 +83,9 @@ export function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-const oneTabAtATime = <T>(work: () => Promise<T>): Promise<T> =>
-  'locks' in navigator ? navigator.locks.request('everything.refresh', work) : work();
+async function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
+  return 'locks' in navigator ? await navigator.locks.request('everything.refresh', work) : work();
+}
 
 /** Signs out here, and ends the session on the server so its refresh token is worth nothing. */
 export function logOut(): void {
