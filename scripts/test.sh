@@ -16,6 +16,7 @@ log test "contracts"; scripts/contracts.sh # gRPC, Kafka events, OpenAPI against
 log test "kubernetes charts"; scripts/k8s/check.sh # k8s/: lint, render, schemas, golden files (offline)
 log test "alerting rules"; scripts/stack/prometheus.sh install
 promtool check rules k8s/charts/monitoring-extras/rules/everything.rules.yaml
+promtool test rules k8s/charts/monitoring-extras/rules/everything.rules.test.yaml
 build_web
 ensure_chromium
 

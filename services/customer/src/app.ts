@@ -8,6 +8,7 @@ import { CustomerRepository } from './customers/customer-repository.ts';
 import { customerService } from './grpc/customer-service.ts';
 import { OrderEventsConsumer, type ConsumerSettings } from './events/order-events-consumer.ts';
 import { Favorites } from './favorites/favorites.ts';
+import { Sessions } from './sessions/sessions.ts';
 import { Tab } from './tab/tab.ts';
 
 export interface CustomerDeps {
@@ -39,6 +40,7 @@ export async function createApp({
   const accounts = new Accounts(customers);
   const tab = new Tab(pool, tabLimitCents);
   const favorites = new Favorites(pool);
+  const sessions = new Sessions(pool, logger);
   const consumer = events && new OrderEventsConsumer(pool, events, logger);
   const classify = unavailableWhen(
     database.isUnavailable,
@@ -51,7 +53,7 @@ export async function createApp({
         name: 'everything.customer.v1.CustomerService',
         definition: customerV1.CustomerServiceService,
         implementation: customerService(
-          { pool, customers, accounts, tab, favorites },
+          { pool, customers, accounts, tab, favorites, sessions },
           database.guard,
           classify,
           logger,

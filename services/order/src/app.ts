@@ -16,6 +16,7 @@ import { MenuCatalog } from './menu/menu-catalog.ts';
 import { MenuRepository } from './menu/menu-repository.ts';
 import { OrderRepository } from './orders/order-repository.ts';
 import { Ordering } from './orders/ordering.ts';
+import { StalledOrderSweeper, type StalledOrderSettings } from './orders/stalled-orders.ts';
 import { createActivities } from './temporal/activities.ts';
 import { temporalOrderWorkflows } from './temporal/order-workflows.ts';
 import { createOrderWorker } from './temporal/worker.ts';
@@ -42,6 +43,8 @@ export interface OrderDeps {
   timeouts: { acceptMs: number; pickupMs: number; upstreamMs: number };
   /** Loyalty points a free drink costs. */
   pointsPerFreeDrink: number;
+  /** The sweep for placed orders whose workflow never started; every 30 s, after 30 s by default. */
+  stalledOrders?: StalledOrderSettings;
 }
 
 export interface OrderApp {
@@ -80,6 +83,11 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       timeoutMs: deps.timeouts.upstreamMs,
     }),
   });
+  const sweeper = new StalledOrderSweeper(
+    ordering,
+    deps.stalledOrders ?? { intervalMs: 30_000, graceMs: 30_000 },
+    logger,
+  );
   const feed = new OrderFeed(pool, deps.database, logger);
   const relay = new OutboxRelay({
     database: deps.database,
@@ -120,6 +128,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       // surfaces in close() or, if it happens while serving, ends the process through main.
       workerRun = worker.run();
       relay.start();
+      sweeper.start();
       const bound = await grpc.listen(host, port);
       database.watch.subscribe(grpc.setServing);
       return bound;
@@ -130,6 +139,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       // Event streams never end by themselves: close them so their clients resume elsewhere.
       feed.close();
       await grpc.stop(graceMs);
+      await sweeper.stop();
       if (workerRun) {
         worker.shutdown();
         await workerRun;

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { customerV1, menuV1, orderV1 } from '@everything/contracts';
 import type { Logger } from '@everything/logger';
 import type { Valkey } from '@everything/valkey';
+import { sessionRoleFrom } from './auth/session-role.ts';
 import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { FavoritesCache } from './favorites-cache.ts';
 import { registerProblemHandlers } from './problem.ts';
@@ -89,19 +90,22 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   authRoutes(app, deps.customers, {
     timeoutMs: deps.upstreamTimeoutMs,
     rateLimitPerMinute: deps.rateLimits.authPerMinute,
+    sessionTtlSeconds: deps.tokens.refreshTtlSeconds,
   });
+  // Privileged decisions ask the customer service for the caller's role now, never the token.
+  const sessionRole = sessionRoleFrom(deps.customers, deps.upstreamTimeoutMs);
   const favoritesCache = new FavoritesCache(deps.valkey, deps.customers, deps.upstreamTimeoutMs);
   const stream = eventStreamer(app, deps.orders);
   // The pickup display: a TV with a display key, or staff.
   await app.register(function pickupDisplayRoutes(scope) {
-    scope.addHook('onRequest', pickupViewer(deps.valkey));
+    scope.addHook('onRequest', pickupViewer(deps.valkey, sessionRole));
     pickupRoutes(scope, { orders: deps.orders, stream, timeoutMs: deps.upstreamTimeoutMs });
     return Promise.resolve();
   });
   // Routes that need a signed-in caller share one encapsulated scope and its hook. The
   // function's name is the plugin's name, which Fastify's spans show.
   await app.register(function signedInRoutes(scope) {
-    scope.addHook('onRequest', signedIn);
+    scope.addHook('onRequest', signedIn(sessionRole));
     orderRoutes(scope, {
       orders: deps.orders,
       favoritesCache,

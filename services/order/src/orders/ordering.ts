@@ -14,6 +14,8 @@ import { freeDrinkDiscount, priceLines, type LineRequest } from './pricing.ts';
 /** Where orders' workflows run; Temporal in the service, anything in a test. */
 export interface OrderWorkflows {
   start(input: OrderWorkflowInput): Promise<void>;
+  /** Starts the order's workflow unless one is running; true when it started one. */
+  startIfNotRunning(input: OrderWorkflowInput): Promise<boolean>;
   /** Applies the action or throws InvalidTransitionError with the order's current status. */
   act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderStatus>;
 }
@@ -33,6 +35,9 @@ export type OrderView = Order & { queue: QueueEstimate | undefined };
 export class WorkflowMissingError extends Error {
   override name = 'WorkflowMissingError';
 }
+
+/** Orders looked at per sweep, the longest-waiting first; a backlog clears over several. */
+const STALLED_BATCH = 100;
 
 export class OrderNotFoundError extends Error {
   override name = 'OrderNotFoundError';
@@ -82,14 +87,36 @@ export class Ordering {
   }
 
   async #startWorkflow(order: Order): Promise<void> {
-    await this.#workflows.start({
+    await this.#workflows.start(this.#workflowInput(order));
+  }
+
+  #workflowInput(order: Order): OrderWorkflowInput {
+    return {
       orderId: order.id,
       customerId: order.customerId,
       totalCents: order.totalCents,
       pointsToRedeem: order.pointsRedeemed,
       acceptBy: order.acceptBy.getTime(),
       pickupTimeoutMs: this.#timeouts.pickupMs,
-    });
+    };
+  }
+
+  /**
+   * Starts the workflow of every order that has waited as placed for over `graceMs` without
+   * one: stored, but the start failed and the client never retried. Its workflow then takes
+   * payment and waits for a barista until the order's own accept deadline, so an order found
+   * after that deadline is cancelled (and refunded) at once. Returns the ids it started.
+   */
+  async startStalled(graceMs: number): Promise<string[]> {
+    const placedBefore = Date.now() - graceMs;
+    const waiting = await this.#orders.list({ statuses: ['placed'], limit: STALLED_BATCH });
+    const started: string[] = [];
+    for (const order of waiting) {
+      if (order.placedAt.getTime() > placedBefore) continue;
+      if (await this.#workflows.startIfNotRunning(this.#workflowInput(order)))
+        started.push(order.id);
+    }
+    return started;
   }
 
   async act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderView> {

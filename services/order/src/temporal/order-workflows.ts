@@ -1,4 +1,9 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidTransitionError, type OrderAction, type OrderStatus } from '../orders/order.ts';
 import { WorkflowMissingError, type OrderWorkflows } from '../orders/ordering.ts';
@@ -18,15 +23,30 @@ export function temporalOrderWorkflows(
   taskQueue: string,
   currentStatus: (orderId: string) => Promise<OrderStatus | undefined>,
 ): OrderWorkflows {
+  const startOptions = (input: OrderWorkflowInput) => ({
+    taskQueue,
+    workflowId: workflowIdOf(input.orderId),
+    args: [input] as [OrderWorkflowInput],
+  });
   return {
     async start(input: OrderWorkflowInput) {
       // Starting an order that already has a workflow (a retried PlaceOrder) attaches to it.
       await client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
-        taskQueue,
-        workflowId: workflowIdOf(input.orderId),
-        args: [input],
+        ...startOptions(input),
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
+    },
+    async startIfNotRunning(input: OrderWorkflowInput) {
+      try {
+        await client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+          ...startOptions(input),
+          workflowIdConflictPolicy: 'FAIL',
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+        throw error;
+      }
     },
     async act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderStatus> {
       try {

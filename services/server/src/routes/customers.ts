@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { customerV1 } from '@everything/contracts';
-import { hasRole, principalOf } from '../auth/tokens.ts';
+import { holdsRole, principalOf } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
 import { Customer, Problem as ProblemSchema, Role, Uuid } from '../schemas.ts';
 import type { FavoritesCache } from '../favorites-cache.ts';
@@ -23,6 +23,47 @@ export function customerRoutes(
     429: ProblemSchema,
     503: ProblemSchema,
   };
+
+  const requireAdmin = async (request: FastifyRequest) => {
+    if (!(await holdsRole(request, 'admin')))
+      throw new Problem(403, 'forbidden', 'Forbidden', 'This needs the admin role.');
+  };
+  const endAllSessions = async (customerId: string) => {
+    await callPeer('customer', customers, 'endAllSessions', { customerId }, timeoutMs);
+  };
+
+  typed.delete(
+    '/v1/customers/me/sessions',
+    {
+      schema: {
+        tags: ['customers'],
+        summary:
+          'Sign out everywhere: every refresh token of every session of yours stops working; access tokens lapse within their lifetime',
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await endAllSessions(principalOf(request).sub);
+      return reply.code(204).send(null);
+    },
+  );
+
+  typed.delete(
+    '/v1/customers/:id/sessions',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: "Sign a customer out everywhere, such as a lost phone's (admin)",
+        params: Type.Object({ id: Uuid }),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await requireAdmin(request);
+      await endAllSessions(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
 
   typed.get(
     '/v1/customers/me',
@@ -54,9 +95,7 @@ export function customerRoutes(
       },
     },
     async (request) => {
-      if (!hasRole(principalOf(request), 'admin')) {
-        throw new Problem(403, 'forbidden', 'Forbidden', 'This needs the admin role.');
-      }
+      await requireAdmin(request);
       const { customer } = await callPeer(
         'customer',
         customers,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { orderV1 } from '@everything/contracts';
-import { hasRole, principalOf } from '../auth/tokens.ts';
+import { holdsRole, principalOf } from '../auth/tokens.ts';
 import { Problem, problems } from '../problem.ts';
 import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
@@ -155,7 +155,10 @@ export function eventRoutes(
         { orderId: request.params.id },
         deps.timeoutMs,
       );
-      if (!order || (order.customerId !== principal.sub && !hasRole(principal, 'barista'))) {
+      if (
+        !order ||
+        (order.customerId !== principal.sub && !(await holdsRole(request, 'barista')))
+      ) {
         throw problems.notFound(`no order has id ${request.params.id}`);
       }
       // From the start: a tracker sees every state the order has been in.
@@ -179,8 +182,8 @@ export function eventRoutes(
         },
       },
     },
-    (request, reply) => {
-      if (!hasRole(principalOf(request), 'barista'))
+    async (request, reply) => {
+      if (!(await holdsRole(request, 'barista')))
         throw new Problem(403, 'forbidden', 'Forbidden', 'The live queue needs the barista role.');
       // From now: the board loads the open orders with GET /v1/orders?status=… and follows from there.
       deps.stream(request, reply, { orderId: '', fallbackAfter: -1 });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { menuV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
-import { hasRole, principalOf } from '../auth/tokens.ts';
+import { holdsRole } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
 import { MenuItem, Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer, type Refusal } from '../upstream/grpc-call.ts';
@@ -28,8 +28,8 @@ const errors = {
   503: ProblemSchema,
 };
 
-const requireAdmin = (request: FastifyRequest) => {
-  if (!hasRole(principalOf(request), 'admin'))
+const requireAdmin = async (request: FastifyRequest) => {
+  if (!(await holdsRole(request, 'admin')))
     throw new Problem(403, 'forbidden', 'Forbidden', 'Changing the menu needs the admin role.');
 };
 
@@ -61,7 +61,7 @@ export function menuAdminRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
+      await requireAdmin(request);
       const { item } = await callPeer(
         'order',
         menu,
@@ -94,7 +94,7 @@ export function menuAdminRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request);
+      await requireAdmin(request);
       const { optionGroupIds, ...changes } = request.body;
       const { item } = await callPeer(
         'order',
@@ -125,7 +125,7 @@ export function menuAdminRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
+      await requireAdmin(request);
       await callPeer('order', menu, 'deleteMenuItem', { id: request.params.id }, timeoutMs);
       return reply.code(204).send(null);
     },

@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { orderV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import type { Valkey } from '@everything/valkey';
-import { hasRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
+import { holdsRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
 import type { FavoritesCache } from '../favorites-cache.ts';
 import { reserveIdempotencyKey } from '../idempotency.ts';
 import { Problem, problems } from '../problem.ts';
@@ -124,9 +124,12 @@ export function orderRoutes(
   const fetchOrder = async (id: string) =>
     (await callPeer('order', orders, 'getOrder', { orderId: id }, timeoutMs)).order;
   /** The order if the caller may see it; 404 otherwise, so ids of others' orders are not confirmed. */
-  const visibleOrder = async (principal: Principal, id: string) => {
+  const visibleOrder = async (request: FastifyRequest, id: string) => {
     const order = await fetchOrder(id);
-    if (!order || (order.customerId !== principal.sub && !hasRole(principal, 'barista')))
+    if (
+      !order ||
+      (order.customerId !== principalOf(request).sub && !(await holdsRole(request, 'barista')))
+    )
       throw problems.notFound(`no order has id ${id}`);
     return order;
   };
@@ -191,7 +194,7 @@ export function orderRoutes(
         response: { 200: Order, ...errors },
       },
     },
-    async (request) => orderJson(await visibleOrder(principalOf(request), request.params.id)),
+    async (request) => orderJson(await visibleOrder(request, request.params.id)),
   );
 
   typed.get(
@@ -218,7 +221,7 @@ export function orderRoutes(
           throw problems.validation([{ field: 'status', message: `unknown status ${name}` }]);
         return status;
       });
-      if (wire.length > 0 && !hasRole(principal, 'barista')) {
+      if (wire.length > 0 && !(await holdsRole(request, 'barista'))) {
         throw new Problem(
           403,
           'forbidden',
@@ -301,16 +304,18 @@ export function orderRoutes(
       },
       async (request) => {
         const principal = principalOf(request);
-        if (!hasRole(principal, action.least)) {
-          const order = action.owner ? await visibleOrder(principal, request.params.id) : undefined;
-          if (order?.customerId !== principal.sub) {
-            throw new Problem(
-              403,
-              'forbidden',
-              'Forbidden',
-              `Only ${action.owner ? 'its customer or ' : ''}a ${action.least} may ${action.path} an order.`,
-            );
-          }
+        // Its customer needs no role: their own order is theirs whatever the role is now.
+        const own =
+          action.owner && (await fetchOrder(request.params.id))?.customerId === principal.sub;
+        if (!own && !(await holdsRole(request, action.least))) {
+          // Others' orders are not confirmed to exist to a caller who may not see them.
+          if (action.owner) await visibleOrder(request, request.params.id);
+          throw new Problem(
+            403,
+            'forbidden',
+            'Forbidden',
+            `Only ${action.owner ? 'its customer or ' : ''}a ${action.least} may ${action.path} an order.`,
+          );
         }
         const { order } = await callPeer(
           'order',

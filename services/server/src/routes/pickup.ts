@@ -1,14 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { orderV1 } from '@everything/contracts';
 import type { Valkey } from '@everything/valkey';
-import {
-  hasRole,
-  issueDisplayKey,
-  principalOf,
-  revokeDisplayKeys,
-  type Principal,
-} from '../auth/tokens.ts';
+import { holdsRole, issueDisplayKey, revokeDisplayKeys } from '../auth/tokens.ts';
 import { Problem, problems } from '../problem.ts';
 import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
@@ -98,8 +92,8 @@ async function withValkey<T>(work: () => Promise<T>): Promise<T> {
 /** Admin: make a display key for a TV, or revoke every key made so far. */
 export function displayKeyRoutes(app: FastifyInstance, valkey: Valkey) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const requireAdmin = (principal: Principal) => {
-    if (!hasRole(principal, 'admin'))
+  const requireAdmin = async (request: FastifyRequest) => {
+    if (!(await holdsRole(request, 'admin')))
       throw new Problem(403, 'forbidden', 'Forbidden', 'Display keys need the admin role.');
   };
   typed.post(
@@ -115,7 +109,7 @@ export function displayKeyRoutes(app: FastifyInstance, valkey: Valkey) {
       },
     },
     async (request, reply) => {
-      requireAdmin(principalOf(request));
+      await requireAdmin(request);
       const created = await withValkey(() => issueDisplayKey(app, valkey));
       return reply.code(201).send(created);
     },
@@ -130,7 +124,7 @@ export function displayKeyRoutes(app: FastifyInstance, valkey: Valkey) {
       },
     },
     async (request, reply) => {
-      requireAdmin(principalOf(request));
+      await requireAdmin(request);
       await withValkey(() => revokeDisplayKeys(valkey));
       return reply.code(204).send(null);
     },
