@@ -93,12 +93,12 @@ class Watcher implements FeedSubscription {
       if (fresh.length > 0) return fresh;
       if (waited) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(wake, waitMs);
         const wake = () => {
           clearTimeout(timer);
           this.#wake = undefined;
           resolve();
         };
+        const timer = setTimeout(wake, waitMs);
         this.#wake = wake;
       });
     }
@@ -212,13 +212,18 @@ export class OrderFeed {
           for (const event of page) for (const watcher of this.#watchers) watcher.offer(event);
           head = page.at(-1)?.sequence ?? head;
           this.#head = Promise.resolve(head);
-        } while (page.length === PAGE * 5 && !this.#closed);
-      } while (this.#readAgain && !this.#closed);
+        } while (page.length === PAGE * 5 && this.open);
+      } while (this.#wokenWhileReading() && this.open);
     } catch (error) {
       this.#logger.warn({ err: error }, 'order feed cannot read the log; retrying');
     } finally {
       this.#reading = false;
     }
+  }
+
+  // A method, not the field, so the compiler does not assume the flag cannot change across awaits.
+  #wokenWhileReading(): boolean {
+    return this.#readAgain;
   }
 
   #schedulePoll(): void {

@@ -175,8 +175,9 @@ export class OutboxRelay {
           };
         }),
       });
-      // Marked in a transaction that commits after Kafka's: either both happen, or the batch
-      // stays unpublished here (and a fenced Kafka transaction never becomes visible).
+      // Marked in a Postgres transaction that commits only after Kafka's: a batch is never
+      // marked without having been published, and a failure between the two commits sends it
+      // again (consumers deduplicate). A fenced Kafka commit fails, and nothing is marked.
       await client.query('BEGIN');
       try {
         await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [

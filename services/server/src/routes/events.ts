@@ -100,6 +100,11 @@ export function eventStreamer(
       throw error;
     }
     reply.hijack();
+    // The client may have gone while the order was looked up; its close event has passed.
+    if (request.raw.socket.destroyed) {
+      release();
+      return;
+    }
     const response = reply.raw;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
