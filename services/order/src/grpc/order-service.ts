@@ -87,7 +87,7 @@ export function orderService(
         orderId: string;
         actorId: string;
         reason?: string;
-        idempotencyKey: string;
+        idempotencyKey?: string | undefined;
       }) => ({
         order: toWire(
           await ordering.act(
@@ -126,7 +126,11 @@ export function orderService(
           ? {
               idempotency: {
                 digest: boundedText('idempotency_key', request.idempotencyKey, 255),
-                fingerprint: boundedText('request_fingerprint', request.requestFingerprint, 255),
+                fingerprint: boundedText(
+                  'request_fingerprint',
+                  request.requestFingerprint ?? '',
+                  255,
+                ),
               },
             }
           : {}),
