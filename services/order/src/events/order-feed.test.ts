@@ -54,7 +54,7 @@ function watchQueue() {
   return { call, received };
 }
 
-test('one read of the log serves every watcher: a new event costs one query, not one per watcher', async () => {
+test('one read of the log serves every watcher: a new event costs one query, not one per watcher', async (t) => {
   const watchers = Array.from({ length: 30 }, watchQueue);
   try {
     // Every watcher has made its first read and now waits.
@@ -69,6 +69,7 @@ test('one read of the log serves every watcher: a new event costs one query, not
       );
     }
     deps.pool.off('acquire', count);
+    t.diagnostic(`${queries} pool queries for 5 events and 30 watchers`);
     // 5 reads of the log and the odd health probe, where a query per watcher would be 150.
     assert.ok(queries <= 15, `${queries} pool queries for 5 events and 30 watchers`);
   } finally {
@@ -76,7 +77,7 @@ test('one read of the log serves every watcher: a new event costs one query, not
   }
 });
 
-test('a watcher that does not read holds a bounded amount in the service, then catches up without gaps', async () => {
+test('a watcher that does not read holds a bounded amount in the service, then catches up without gaps', async (t) => {
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc') as () => void;
   const retained = () => {
@@ -94,6 +95,7 @@ test('a watcher that does not read holds a bounded amount in the service, then c
     await appendEvents(events, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const growth = retained() - baseline;
+    t.diagnostic(`the slow watcher costs ${Math.round(growth / 1e6)} MB`);
     assert.ok(growth < 20_000_000, `the slow watcher costs ${Math.round(growth / 1e6)} MB`);
 
     slow.call.resume();
