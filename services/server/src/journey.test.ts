@@ -571,7 +571,11 @@ describe('the order journey through the REST API', () => {
   });
 
   test('a URL that only looks like a stream is still rate limited: POST /v1/auth/login#/events', async () => {
-    const limited = await stack.build({ rateLimits: { perMinute: 10_000, authPerMinute: 2 } });
+    const limited = await stack.build({
+      rateLimits: { perMinute: 10_000, authPerMinute: 2 },
+      // Behind one proxy, which names a client address no other test uses.
+      trustProxyHops: 1,
+    });
     const base = new URL(await limited.listen({ host: '127.0.0.1', port: 0 }));
     // Sent raw: fetch and inject would drop the fragment before it reached the server.
     const attempt = () =>
@@ -583,7 +587,11 @@ describe('the order journey through the REST API', () => {
             port: base.port,
             method: 'POST',
             path: '/v1/auth/login#/events',
-            headers: { 'content-type': 'application/json', 'content-length': body.length },
+            headers: {
+              'content-type': 'application/json',
+              'content-length': body.length,
+              'x-forwarded-for': '198.51.100.8',
+            },
           },
           (response) => {
             response.resume();
