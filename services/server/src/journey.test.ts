@@ -319,6 +319,35 @@ describe('the order journey through the REST API', () => {
     assert.equal(reused.status, 422);
   });
 
+  test('with Valkey down, an Idempotency-Key still places one order: the order database decides', async () => {
+    const ada = await register();
+    const unreachable = createValkey(
+      'redis://127.0.0.1:1',
+      'test:',
+      createLogger('test', 'silent'),
+    );
+    const withoutValkey = await stack.build({ valkey: unreachable });
+    const key = randomUUID();
+    const place = (quantity: number) =>
+      withoutValkey.inject({
+        method: 'POST',
+        url: '/v1/orders',
+        headers: { authorization: `Bearer ${ada.accessToken}`, 'idempotency-key': key },
+        payload: { items: [{ menuItemId: item('Caffè latte').id, quantity }] },
+      });
+    try {
+      const first = await place(1);
+      const retried = await place(1);
+      const reused = await place(2);
+      assert.equal(first.statusCode, 201);
+      assert.equal(retried.statusCode, 201);
+      assert.equal(retried.json<Order>().id, first.json<Order>().id);
+      assert.equal(reused.statusCode, 422);
+    } finally {
+      unreachable.disconnect();
+    }
+  });
+
   test('a barista action retried with its Idempotency-Key gets the first answer, not a 409', async () => {
     const ada = await register();
     const act = (id: string, action: string, token: string, key?: string) =>
