@@ -120,6 +120,11 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       // surfaces in close() or, if it happens while serving, ends the process through main.
       workerRun = worker.run();
       relay.start();
+      await feed
+        .start()
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'order feed not started; the first watcher starts it'),
+        );
       const bound = await grpc.listen(host, port);
       database.watch.subscribe(grpc.setServing);
       return bound;

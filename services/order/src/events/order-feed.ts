@@ -178,7 +178,15 @@ export class OrderFeed {
     void this.#listener?.end().catch(() => undefined);
   }
 
-  /** Starts the shared reader on first use; resolves to where it starts. */
+  /**
+   * Starts the shared reader, so the first watcher does not wait for it and "now" is known at
+   * once. Failing (the database is down) leaves it to the first watcher to try again.
+   */
+  async start(): Promise<void> {
+    await this.#start();
+  }
+
+  /** Starts the shared reader once; resolves to the newest sequence it has handed on. */
   #start(): Promise<number> {
     this.#head ??= (async () => {
       await this.#listen();
