@@ -156,6 +156,109 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/auth/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Sign out: the refresh token and every token of its session stop working. An unknown or ended token is not an error. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            refreshToken: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/auth/refresh': {
     parameters: {
       query?: never;
@@ -165,7 +268,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Exchange a refresh token for new tokens, with the current role */
+    /** Exchange a refresh token for new tokens, with the current role. The refresh token is spent: presenting it again signs its session out. */
     post: {
       parameters: {
         query?: never;
@@ -650,6 +753,168 @@ export interface paths {
     };
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customers/{id}/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Sign a customer out everywhere, such as a lost phone's (admin) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -1190,6 +1455,166 @@ export interface paths {
         path: {
           menuItemId: string;
         };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customers/me/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Sign out everywhere: every refresh token of every session of yours stops working; access tokens lapse within their lifetime */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
         cookie?: never;
       };
       requestBody?: never;
@@ -2862,7 +3287,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional. A retry with the same key gets the first attempt’s answer instead of a 409. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -3112,7 +3540,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional. A retry with the same key gets the first attempt’s answer instead of a 409. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -3362,7 +3793,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional. A retry with the same key gets the first attempt’s answer instead of a 409. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -3716,7 +4150,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional. A retry with the same key gets the first attempt’s answer instead of a 409. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -3966,7 +4403,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional. A retry with the same key gets the first attempt’s answer instead of a 409. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };

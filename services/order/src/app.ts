@@ -129,6 +129,11 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       workerRun = worker.run();
       relay.start();
       sweeper.start();
+      await feed
+        .start()
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'order feed not started; the first watcher starts it'),
+        );
       const bound = await grpc.listen(host, port);
       database.watch.subscribe(grpc.setServing);
       return bound;

@@ -80,8 +80,8 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     },
     // Fails open: an unreachable Valkey must not take ordering down with it.
     skipOnError: true,
-    // Long-lived streams and probes are not requests to limit.
-    allowList: (request) => /^\/(healthz|readyz)$|\/events$/.test(request.url.split('?')[0] ?? ''),
+    // No allowList: exemptions are per route (`config: { rateLimit: false }` on probes and
+    // streams), so no URL can borrow a stream's exemption for another handler.
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));

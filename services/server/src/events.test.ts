@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { callUnary } from '@everything/grpc';
+import { MAX_STREAMS_PER_CALLER } from './routes/events.ts';
 import { serverTestStack } from './testing.ts';
 
 interface SseEvent {
@@ -163,5 +164,36 @@ describe('server-sent events', () => {
       headers: { authorization: `Bearer ${customer}` },
     });
     assert.equal(forbidden.status, 403);
+  });
+
+  test('a caller at its stream cap is refused before the order is looked up', async () => {
+    // A caller of its own, holding no streams of earlier tests.
+    const grace = (
+      await post('/v1/auth/register', '', {
+        email: `grace-${randomUUID()}@example.com`,
+        password: 'correct horse',
+        displayName: 'Grace',
+      })
+    ).accessToken;
+    const placed = await post(
+      '/v1/orders',
+      grace,
+      { items: [{ menuItemId: latteId, quantity: 1 }] },
+      { 'idempotency-key': randomUUID() },
+    );
+    const controller = new AbortController();
+    const open = (id: string) =>
+      fetch(`${base}/v1/orders/${id}/events`, {
+        headers: { authorization: `Bearer ${grace}` },
+        signal: controller.signal,
+      });
+    try {
+      for (let count = 0; count < MAX_STREAMS_PER_CALLER; count += 1)
+        assert.equal((await open(placed.id)).status, 200);
+      // A 404 would mean the order service was asked about the order before the cap was checked.
+      assert.equal((await open(randomUUID())).status, 429);
+    } finally {
+      controller.abort();
+    }
   });
 });

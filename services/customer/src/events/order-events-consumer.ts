@@ -10,6 +10,7 @@ import {
 import type pg from 'pg';
 import {
   Consumer,
+  FetchIsolationLevels,
   Producer,
   stringDeserializers,
   stringSerializers,
@@ -105,6 +106,9 @@ export class OrderEventsConsumer {
       bootstrapBrokers: brokers,
       deserializers: stringDeserializers,
       timeout: 5_000,
+      // The order service's relay publishes in Kafka transactions and fences a replaced relay
+      // by aborting its open one: only committed events are order events.
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     });
     this.#consumer = consumer;
     const deadLetters = new Producer({

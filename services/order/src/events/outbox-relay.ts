@@ -29,6 +29,15 @@ const tracer = trace.getTracer('everything.order.outbox-relay');
  * acknowledged it; if Kafka is down the events wait in the outbox and go out, in order, when
  * it returns. A crash between the two steps republishes a batch: consumers deduplicate on the
  * event id, which is in every message's headers.
+ *
+ * Fencing. The advisory lock lives as long as the relay's Postgres session, and a relay can
+ * lose that session (a network cut, a restarted database) while a send is in flight. So each
+ * batch is a Kafka transaction under one transactional id per topic: a new leader's producer
+ * takes the next producer epoch, which aborts the old leader's open transaction and refuses
+ * its later commit (PRODUCER_FENCED). Consumers read committed messages only, so a relay that
+ * lost its lock publishes nothing after the new leader starts. The batch is marked published
+ * in a Postgres transaction on the lock's session that commits only after Kafka's commit: if
+ * the session is gone, nothing is marked, and the new leader sends the batch again.
  */
 export class OutboxRelay {
   readonly #config: PostgresConfig;
@@ -88,6 +97,8 @@ export class OutboxRelay {
       bootstrapBrokers: this.#brokers,
       serializers: stringSerializers,
       idempotent: true,
+      // One per topic (each environment has its own), shared by every replica: the fence.
+      transactionalId: `order-outbox-relay:${this.#topic}`,
       acks: -1,
       retries: 3,
       timeout: 5_000,
@@ -143,8 +154,9 @@ export class OutboxRelay {
         propagation.extract(ROOT_CONTEXT, row.trace_context ?? {}),
       ),
     );
+    const transaction = await producer.beginTransaction();
     try {
-      await producer.send({
+      await transaction.send({
         messages: rows.map((row, index) => {
           const headers: Record<string, string> = {
             'event-id': row.event_id,
@@ -163,7 +175,22 @@ export class OutboxRelay {
           };
         }),
       });
+      // Marked in a Postgres transaction that commits only after Kafka's: a batch is never
+      // marked without having been published, and a failure between the two commits sends it
+      // again (consumers deduplicate). A fenced Kafka commit fails, and nothing is marked.
+      await client.query('BEGIN');
+      try {
+        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
+          rows.map((row) => row.id),
+        ]);
+        await transaction.commit();
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
+      if (!transaction.completed) await transaction.abort().catch(() => undefined);
       for (const span of spans) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -172,9 +199,6 @@ export class OutboxRelay {
       throw error;
     }
     for (const span of spans) span.end();
-    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
-      rows.map((row) => row.id),
-    ]);
     this.#logger.debug({ events: rows.length }, 'published outbox events');
     return rows.length;
   }

@@ -55,6 +55,20 @@ export class OrderConflictError extends Error {
   override name = 'OrderConflictError';
 }
 
+/** The customer's idempotency key already placed an order for a different request. */
+export class IdempotencyKeyReusedError extends Error {
+  override name = 'IdempotencyKeyReusedError';
+}
+
+/** A client's idempotency key (a digest of it, scoped to the customer) and its request's fingerprint. */
+export interface IdempotencyKey {
+  digest: string;
+  fingerprint: string;
+}
+
+/** How long the database remembers an idempotency key, as the server's fast path does. */
+const IDEMPOTENCY_KEY_HOURS = 24;
+
 type Db = pg.Pool | pg.PoolClient;
 
 // A key no other lock in order_db uses.
@@ -73,11 +87,19 @@ export class OrderRepository {
   /**
    * Stores a new order with its `order.placed` event in one transaction. Placing an id that
    * exists returns the stored order (a retry); an id taken by another customer is a conflict.
+   * With an idempotency key, the order that key placed in the last 24 hours is returned
+   * instead, whatever id the retry carries: the key is claimed in the same transaction, so
+   * two attempts with one key never both create an order.
    */
   async insertPlaced(
     order: Omit<Order, 'placedAt' | 'updatedAt' | 'status' | 'statusReason'>,
+    idempotency?: IdempotencyKey,
   ): Promise<{ order: Order; created: boolean }> {
     const result = await withTransaction(this.#pool, async (client) => {
+      if (idempotency) {
+        const placedBefore = await this.#claimKey(client, order, idempotency);
+        if (placedBefore) return { order: placedBefore, created: false };
+      }
       const inserted = await client.query(
         `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, discount_cents, points_redeemed, accept_by)
          VALUES ($1, $2, $3, 'placed', $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
@@ -171,6 +193,42 @@ export class OrderRepository {
         },
       });
     });
+  }
+
+  /**
+   * Claims the key for this order, or returns the order it already placed. A concurrent claim
+   * of the same key waits on the primary key until the first commits, then sees its row.
+   */
+  async #claimKey(
+    client: pg.PoolClient,
+    order: { id: string; customerId: string },
+    key: IdempotencyKey,
+  ): Promise<Order | undefined> {
+    const claimed = await client.query(
+      `INSERT INTO idempotency_keys (customer_id, key_digest, request_fingerprint, order_id)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (customer_id, key_digest) DO UPDATE
+         SET request_fingerprint = EXCLUDED.request_fingerprint, order_id = EXCLUDED.order_id,
+             created_at = now()
+         WHERE idempotency_keys.created_at < now() - make_interval(hours => $5)`,
+      [order.customerId, key.digest, key.fingerprint, order.id, IDEMPOTENCY_KEY_HOURS],
+    );
+    if (claimed.rowCount === 1) return undefined;
+    const { rows } = await client.query<{ request_fingerprint: string; order_id: string }>(
+      `SELECT request_fingerprint, order_id FROM idempotency_keys
+        WHERE customer_id = $1 AND key_digest = $2`,
+      [order.customerId, key.digest],
+    );
+    const stored = rows[0];
+    if (!stored) throw new Error('an idempotency key claim found neither its row nor a free key');
+    if (stored.request_fingerprint !== key.fingerprint) {
+      throw new IdempotencyKeyReusedError(
+        'idempotency_key: this key was used with a different request',
+      );
+    }
+    const placed = await this.#find(client, stored.order_id);
+    if (!placed) throw new Error(`order ${stored.order_id} of an idempotency key is missing`);
+    return placed;
   }
 
   async find(id: string): Promise<Order | undefined> {

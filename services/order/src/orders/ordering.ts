@@ -8,7 +8,7 @@ import {
   type OrderStatus,
   type QueueEstimate,
 } from './order.ts';
-import type { OrderRepository } from './order-repository.ts';
+import type { IdempotencyKey, OrderRepository } from './order-repository.ts';
 import { freeDrinkDiscount, priceLines, type LineRequest } from './pricing.ts';
 
 /** Where orders' workflows run; Temporal in the service, anything in a test. */
@@ -16,8 +16,17 @@ export interface OrderWorkflows {
   start(input: OrderWorkflowInput): Promise<void>;
   /** Starts the order's workflow unless one is running; true when it started one. */
   startIfNotRunning(input: OrderWorkflowInput): Promise<boolean>;
-  /** Applies the action or throws InvalidTransitionError with the order's current status. */
-  act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderStatus>;
+  /**
+   * Applies the action or throws InvalidTransitionError with the order's current status. With
+   * a `requestId`, a repeat of a request already applied returns that request's outcome again
+   * instead of being refused as a transition from the new state.
+   */
+  act(
+    orderId: string,
+    action: OrderAction,
+    input: ActionInput,
+    requestId?: string,
+  ): Promise<OrderStatus>;
 }
 
 export interface PlaceOrder {
@@ -27,6 +36,8 @@ export interface PlaceOrder {
   lines: LineRequest[];
   /** Pay for the most expensive drink with loyalty points. */
   redeemFreeDrink: boolean;
+  /** The client's key: a retry with it gets the order it first placed, even under another id. */
+  idempotency?: IdempotencyKey;
 }
 
 export type OrderView = Order & { queue: QueueEstimate | undefined };
@@ -70,16 +81,19 @@ export class Ordering {
     const lines = priceLines(request.lines, items);
     const subtotal = lines.reduce((sum, line) => sum + lineTotal(line), 0);
     const discountCents = request.redeemFreeDrink ? freeDrinkDiscount(lines) : 0;
-    const { order, created } = await this.#orders.insertPlaced({
-      id: request.orderId,
-      customerId: request.customerId,
-      customerName: request.customerName,
-      lines,
-      discountCents,
-      pointsRedeemed: request.redeemFreeDrink ? this.#pointsPerFreeDrink : 0,
-      totalCents: subtotal - discountCents,
-      acceptBy: new Date(Date.now() + this.#timeouts.acceptMs),
-    });
+    const { order, created } = await this.#orders.insertPlaced(
+      {
+        id: request.orderId,
+        customerId: request.customerId,
+        customerName: request.customerName,
+        lines,
+        discountCents,
+        pointsRedeemed: request.redeemFreeDrink ? this.#pointsPerFreeDrink : 0,
+        totalCents: subtotal - discountCents,
+        acceptBy: new Date(Date.now() + this.#timeouts.acceptMs),
+      },
+      request.idempotency,
+    );
     // Also on a retry while still placed: an earlier attempt may have stored it and failed to
     // start it. A finished order is never started again.
     if (created || order.status === 'placed') await this.#startWorkflow(order);
@@ -119,15 +133,21 @@ export class Ordering {
     return started;
   }
 
-  async act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderView> {
+  /** `requestId` is the caller's idempotency key: a retry of an applied action gets its answer again. */
+  async act(
+    orderId: string,
+    action: OrderAction,
+    input: ActionInput,
+    requestId?: string,
+  ): Promise<OrderView> {
     const order = await this.#orders.find(orderId);
     if (!order) throw new OrderNotFoundError(`no order has id ${orderId}`);
     try {
-      await this.#workflows.act(orderId, action, input);
+      await this.#workflows.act(orderId, action, input, requestId);
     } catch (error) {
       if (!(error instanceof WorkflowMissingError)) throw error;
       await this.#startWorkflow(order);
-      await this.#workflows.act(orderId, action, input);
+      await this.#workflows.act(orderId, action, input, requestId);
     }
     return this.get(orderId);
   }

@@ -17,6 +17,10 @@ import type { orderWorkflow } from '../workflows/order-workflow.ts';
 
 export const workflowIdOf = (orderId: string) => `order-${orderId}`;
 
+/** One actor's key for one action: another action, or another actor, with the same key is a new request. */
+const updateIdOf = (action: OrderAction, actorId: string, requestId: string) =>
+  `${action}:${actorId}:${requestId}`;
+
 /** The order workflows as Temporal runs them: one workflow per order, acted on through Updates. */
 export function temporalOrderWorkflows(
   client: Client,
@@ -48,12 +52,20 @@ export function temporalOrderWorkflows(
         throw error;
       }
     },
-    async act(orderId: string, action: OrderAction, input: ActionInput): Promise<OrderStatus> {
+    async act(
+      orderId: string,
+      action: OrderAction,
+      input: ActionInput,
+      requestId?: string,
+    ): Promise<OrderStatus> {
       try {
         return await client.workflow
           .getHandle(workflowIdOf(orderId))
           .executeUpdate(actionUpdates[action], {
             args: [input],
+            // Temporal deduplicates Updates by id within the workflow: a retry of an applied
+            // action gets the first outcome back, instead of being validated against the new state.
+            ...(requestId ? { updateId: updateIdOf(action, input.actorId, requestId) } : {}),
           });
       } catch (error) {
         if (

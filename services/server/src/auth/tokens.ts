@@ -22,7 +22,7 @@ interface TokenClaims extends Principal {
    */
   typ: 'access' | 'display' | 'refresh';
   /** Display keys only: the generation they were issued in; revoking starts a new one. */
-  gen?: number;
+  gen?: string | number;
 }
 
 declare module '@fastify/jwt' {
@@ -131,7 +131,13 @@ export async function authenticate(request: FastifyRequest): Promise<Principal> 
   }
 }
 
-/** Valkey key of the display keys' generation: keys of an older generation are revoked. */
+/**
+ * Valkey key of the display keys' generation: keys of any other generation are revoked. A
+ * generation is a random token, never a counter, and a missing one admits no key: if Valkey
+ * loses it (a replaced pod without its volume), revoked keys stay revoked, and so do the rest,
+ * until an admin makes a new key, which starts a new generation. Failing closed costs a TV a
+ * new key; failing open would bring every revoked key back.
+ */
 const DISPLAY_GENERATION_KEY = 'display-keys:generation';
 
 /** How long a display key works: a TV set up once should keep working for a year. */
@@ -145,7 +151,9 @@ export async function issueDisplayKey(
   app: FastifyInstance,
   valkey: Valkey,
 ): Promise<{ key: string; expiresAt: string }> {
-  const generation = Number((await valkey.get(DISPLAY_GENERATION_KEY)) ?? 0);
+  await valkey.set(DISPLAY_GENERATION_KEY, randomUUID(), 'NX');
+  const generation = await valkey.get(DISPLAY_GENERATION_KEY);
+  if (generation === null) throw new Error('the display key generation vanished');
   const key = app.jwt.sign(
     {
       sub: `display:${randomUUID()}`,
@@ -161,7 +169,7 @@ export async function issueDisplayKey(
 
 /** Every display key issued so far stops working. */
 export async function revokeDisplayKeys(valkey: Valkey): Promise<void> {
-  await valkey.incr(DISPLAY_GENERATION_KEY);
+  await valkey.set(DISPLAY_GENERATION_KEY, randomUUID());
 }
 
 /**
@@ -185,15 +193,16 @@ export function pickupViewer(valkey: Valkey, sessionRole: SessionRole) {
       throw unauthenticated;
     }
     if (claims.typ === 'display') {
-      const current = await valkey.get(DISPLAY_GENERATION_KEY).then(Number, () => {
+      const current = await valkey.get(DISPLAY_GENERATION_KEY).catch(() => {
         throw problems.serviceUnavailable('Display keys cannot be checked right now.');
       });
-      if (claims.gen !== current) {
+      // Keys made before generations were tokens carry a number; the stored counter is its text.
+      if (current === null || String(claims.gen) !== current) {
         throw new Problem(
           401,
           'unauthenticated',
           'Unauthenticated',
-          'This display key was revoked.',
+          'This display key was revoked; an admin can make a new one.',
         );
       }
       return;

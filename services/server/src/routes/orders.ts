@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { orderV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import type { Valkey } from '@everything/valkey';
 import { holdsRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
 import type { FavoritesCache } from '../favorites-cache.ts';
-import { reserveIdempotencyKey } from '../idempotency.ts';
+import { keyReused, reserveIdempotencyKey } from '../idempotency.ts';
 import { Problem, problems } from '../problem.ts';
 import { Order, Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
@@ -60,6 +61,21 @@ const orderRefusal: Refusal = (error) => {
   }
   return undefined;
 };
+
+const ActionHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'Optional. A retry with the same key gets the first attempt’s answer instead of a 409.',
+    }),
+  ),
+});
+
+/** The key as the order service gets it: a digest, so the client's key is stored nowhere. */
+const actionKeyDigest = (key: string | undefined) =>
+  key ? createHash('sha256').update(key).digest('base64url') : '';
 
 type ActionName = 'acceptOrder' | 'declineOrder' | 'markOrderReady' | 'cancelOrder' | 'pickUpOrder';
 
@@ -136,6 +152,7 @@ export function orderRoutes(
 
   /** Places an order once per Idempotency-Key: concurrent retries converge on the same order id. */
   const place = async (
+    log: FastifyBaseLogger,
     principal: Principal,
     key: string | undefined,
     body: unknown,
@@ -143,14 +160,30 @@ export function orderRoutes(
     redeemFreeDrink: boolean,
     refusal: Refusal,
   ) => {
-    const orderId = await reserveIdempotencyKey(valkey, { principal: principal.sub, key }, body);
+    const reservation = await reserveIdempotencyKey(
+      valkey,
+      { principal: principal.sub, key },
+      body,
+      log,
+    );
     const { order } = await callPeer(
       'order',
       orders,
       'placeOrder',
-      { orderId, customerId: principal.sub, customerName: principal.name, lines, redeemFreeDrink },
+      {
+        orderId: reservation.resourceId,
+        customerId: principal.sub,
+        customerName: principal.name,
+        lines,
+        redeemFreeDrink,
+        idempotencyKey: reservation.keyDigest,
+        requestFingerprint: reservation.fingerprint,
+      },
       timeoutMs,
-      refusal,
+      (error) =>
+        error.code === Status.ALREADY_EXISTS && error.details.startsWith('idempotency_key:')
+          ? keyReused()
+          : refusal(error),
     );
     return orderJson(order);
   };
@@ -169,6 +202,7 @@ export function orderRoutes(
     async (request, reply) => {
       const principal = principalOf(request);
       const order = await place(
+        request.log,
         principal,
         request.headers['idempotency-key'],
         request.body,
@@ -268,6 +302,7 @@ export function orderRoutes(
         );
       }
       const order = await place(
+        request.log,
         principal,
         request.headers['idempotency-key'],
         // The request, not the favorite it resolves to: a retry returns the order first placed.
@@ -292,6 +327,7 @@ export function orderRoutes(
           tags: ['orders'],
           summary: action.summary,
           params: IdParams,
+          headers: ActionHeaders,
           body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) }),
           response: { 200: Order, ...errors },
         },
@@ -325,6 +361,7 @@ export function orderRoutes(
             orderId: request.params.id,
             actorId: principal.sub,
             reason: request.body.reason ?? '',
+            idempotencyKey: actionKeyDigest(request.headers['idempotency-key']),
           },
           timeoutMs,
           orderRefusal,

@@ -6,7 +6,12 @@ import { holdsRole, issueDisplayKey, revokeDisplayKeys } from '../auth/tokens.ts
 import { Problem, problems } from '../problem.ts';
 import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
-import { StreamQuery, type EventProjection, type EventStreamer } from './events.ts';
+import {
+  StreamQuery,
+  streamRouteConfig,
+  type EventProjection,
+  type EventStreamer,
+} from './events.ts';
 
 const errors = { 401: ProblemSchema, 403: ProblemSchema, 503: ProblemSchema };
 
@@ -63,6 +68,7 @@ export function pickupRoutes(
   typed.get(
     '/v1/pickup/events',
     {
+      config: streamRouteConfig,
       schema: {
         tags: ['pickup display'],
         summary:
@@ -71,8 +77,8 @@ export function pickupRoutes(
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errors },
       },
     },
-    (request, reply) => {
-      deps.stream(request, reply, { orderId: '', fallbackAfter: -1, project: pickupChange });
+    async (request, reply) => {
+      await deps.stream(request, reply, { orderId: '', fallbackAfter: -1, project: pickupChange });
     },
   );
 }

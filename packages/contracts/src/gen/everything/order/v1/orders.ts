@@ -59,6 +59,15 @@ export interface PlaceOrderRequest {
   lines: OrderLineRequest[];
   /** Pay with loyalty points: the most expensive drink of the order is free. */
   redeemFreeDrink: boolean;
+  /**
+   * The client's Idempotency-Key (a digest of it; at most 255 characters), scoped to the
+   * customer and remembered for 24 hours by this service's database. Empty: order_id alone.
+   */
+  idempotencyKey?:
+    | string
+    | undefined;
+  /** A digest of the client's request, to tell a retry from the same key reused for another order. */
+  requestFingerprint?: string | undefined;
 }
 
 export interface OrderLineRequest {
@@ -94,6 +103,11 @@ export interface AcceptOrderRequest {
   orderId: string;
   /** Who acts, for the record. */
   actorId: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface AcceptOrderResponse {
@@ -106,6 +120,11 @@ export interface DeclineOrderRequest {
   actorId: string;
   /** Why, shown to the customer. */
   reason: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface DeclineOrderResponse {
@@ -116,6 +135,11 @@ export interface MarkOrderReadyRequest {
   orderId: string;
   /** Who acts, for the record. */
   actorId: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface MarkOrderReadyResponse {
@@ -128,6 +152,11 @@ export interface CancelOrderRequest {
   actorId: string;
   /** Why, shown to the customer. */
   reason: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface CancelOrderResponse {
@@ -138,6 +167,11 @@ export interface PickUpOrderRequest {
   orderId: string;
   /** Who acts, for the record. */
   actorId: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface PickUpOrderResponse {
@@ -207,7 +241,15 @@ export interface OrderLineOption {
 }
 
 function createBasePlaceOrderRequest(): PlaceOrderRequest {
-  return { orderId: "", customerId: "", customerName: "", lines: [], redeemFreeDrink: false };
+  return {
+    orderId: "",
+    customerId: "",
+    customerName: "",
+    lines: [],
+    redeemFreeDrink: false,
+    idempotencyKey: undefined,
+    requestFingerprint: undefined,
+  };
 }
 
 export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
@@ -226,6 +268,12 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
     }
     if (message.redeemFreeDrink !== false) {
       writer.uint32(40).bool(message.redeemFreeDrink);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(50).string(message.idempotencyKey);
+    }
+    if (message.requestFingerprint !== undefined) {
+      writer.uint32(58).string(message.requestFingerprint);
     }
     return writer;
   },
@@ -283,6 +331,22 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
             message.redeemFreeDrink = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.requestFingerprint = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -305,6 +369,8 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
     message.customerName = object.customerName ?? "";
     message.lines = object.lines?.map((e) => OrderLineRequest.fromPartial(e)) || [];
     message.redeemFreeDrink = object.redeemFreeDrink ?? false;
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
+    message.requestFingerprint = object.requestFingerprint ?? undefined;
     return message;
   },
 };
@@ -702,7 +768,7 @@ export const ListOrdersResponse: MessageFns<ListOrdersResponse> = {
 };
 
 function createBaseAcceptOrderRequest(): AcceptOrderRequest {
-  return { orderId: "", actorId: "" };
+  return { orderId: "", actorId: "", idempotencyKey: undefined };
 }
 
 export const AcceptOrderRequest: MessageFns<AcceptOrderRequest> = {
@@ -712,6 +778,9 @@ export const AcceptOrderRequest: MessageFns<AcceptOrderRequest> = {
     }
     if (message.actorId !== "") {
       writer.uint32(18).string(message.actorId);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(26).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -745,6 +814,14 @@ export const AcceptOrderRequest: MessageFns<AcceptOrderRequest> = {
             message.actorId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -764,6 +841,7 @@ export const AcceptOrderRequest: MessageFns<AcceptOrderRequest> = {
     const message = createBaseAcceptOrderRequest();
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -824,7 +902,7 @@ export const AcceptOrderResponse: MessageFns<AcceptOrderResponse> = {
 };
 
 function createBaseDeclineOrderRequest(): DeclineOrderRequest {
-  return { orderId: "", actorId: "", reason: "" };
+  return { orderId: "", actorId: "", reason: "", idempotencyKey: undefined };
 }
 
 export const DeclineOrderRequest: MessageFns<DeclineOrderRequest> = {
@@ -837,6 +915,9 @@ export const DeclineOrderRequest: MessageFns<DeclineOrderRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(34).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -878,6 +959,14 @@ export const DeclineOrderRequest: MessageFns<DeclineOrderRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -898,6 +987,7 @@ export const DeclineOrderRequest: MessageFns<DeclineOrderRequest> = {
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
     message.reason = object.reason ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -958,7 +1048,7 @@ export const DeclineOrderResponse: MessageFns<DeclineOrderResponse> = {
 };
 
 function createBaseMarkOrderReadyRequest(): MarkOrderReadyRequest {
-  return { orderId: "", actorId: "" };
+  return { orderId: "", actorId: "", idempotencyKey: undefined };
 }
 
 export const MarkOrderReadyRequest: MessageFns<MarkOrderReadyRequest> = {
@@ -968,6 +1058,9 @@ export const MarkOrderReadyRequest: MessageFns<MarkOrderReadyRequest> = {
     }
     if (message.actorId !== "") {
       writer.uint32(18).string(message.actorId);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(26).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1001,6 +1094,14 @@ export const MarkOrderReadyRequest: MessageFns<MarkOrderReadyRequest> = {
             message.actorId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1020,6 +1121,7 @@ export const MarkOrderReadyRequest: MessageFns<MarkOrderReadyRequest> = {
     const message = createBaseMarkOrderReadyRequest();
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -1080,7 +1182,7 @@ export const MarkOrderReadyResponse: MessageFns<MarkOrderReadyResponse> = {
 };
 
 function createBaseCancelOrderRequest(): CancelOrderRequest {
-  return { orderId: "", actorId: "", reason: "" };
+  return { orderId: "", actorId: "", reason: "", idempotencyKey: undefined };
 }
 
 export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
@@ -1093,6 +1195,9 @@ export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(34).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1134,6 +1239,14 @@ export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1154,6 +1267,7 @@ export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
     message.reason = object.reason ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -1214,7 +1328,7 @@ export const CancelOrderResponse: MessageFns<CancelOrderResponse> = {
 };
 
 function createBasePickUpOrderRequest(): PickUpOrderRequest {
-  return { orderId: "", actorId: "" };
+  return { orderId: "", actorId: "", idempotencyKey: undefined };
 }
 
 export const PickUpOrderRequest: MessageFns<PickUpOrderRequest> = {
@@ -1224,6 +1338,9 @@ export const PickUpOrderRequest: MessageFns<PickUpOrderRequest> = {
     }
     if (message.actorId !== "") {
       writer.uint32(18).string(message.actorId);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(26).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1257,6 +1374,14 @@ export const PickUpOrderRequest: MessageFns<PickUpOrderRequest> = {
             message.actorId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1276,6 +1401,7 @@ export const PickUpOrderRequest: MessageFns<PickUpOrderRequest> = {
     const message = createBasePickUpOrderRequest();
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -1945,7 +2071,10 @@ export const OrderLineOption: MessageFns<OrderLineOption> = {
 export type OrderServiceService = typeof OrderServiceService;
 export const OrderServiceService = {
   /**
-   * Idempotent on order_id: placing the same id again returns the existing order.
+   * Idempotent on order_id: placing the same id again returns the existing order. Also on
+   * (customer_id, idempotency_key) when a key is given: the order that key first placed comes
+   * back whatever order_id the retry carries; the same key with another request_fingerprint is
+   * ALREADY_EXISTS with details starting "idempotency_key:".
    * INVALID_ARGUMENT names the bad line or option; FAILED_PRECONDITION when an item is unavailable.
    */
   placeOrder: {
@@ -2044,7 +2173,10 @@ export const OrderServiceService = {
 
 export interface OrderServiceServer extends UntypedServiceImplementation {
   /**
-   * Idempotent on order_id: placing the same id again returns the existing order.
+   * Idempotent on order_id: placing the same id again returns the existing order. Also on
+   * (customer_id, idempotency_key) when a key is given: the order that key first placed comes
+   * back whatever order_id the retry carries; the same key with another request_fingerprint is
+   * ALREADY_EXISTS with details starting "idempotency_key:".
    * INVALID_ARGUMENT names the bad line or option; FAILED_PRECONDITION when an item is unavailable.
    */
   placeOrder: handleUnaryCall<PlaceOrderRequest, PlaceOrderResponse>;
@@ -2066,7 +2198,10 @@ export interface OrderServiceServer extends UntypedServiceImplementation {
 
 export interface OrderServiceClient extends Client {
   /**
-   * Idempotent on order_id: placing the same id again returns the existing order.
+   * Idempotent on order_id: placing the same id again returns the existing order. Also on
+   * (customer_id, idempotency_key) when a key is given: the order that key first placed comes
+   * back whatever order_id the retry carries; the same key with another request_fingerprint is
+   * ALREADY_EXISTS with details starting "idempotency_key:".
    * INVALID_ARGUMENT names the bad line or option; FAILED_PRECONDITION when an item is unavailable.
    */
   placeOrder(
