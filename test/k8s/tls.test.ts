@@ -83,7 +83,10 @@ test('make tls: a CA and, per environment, a certificate for its hosts that the 
   await makeTls();
   const ca = await readFile(caFile(), 'utf8');
   assert.equal(ca, await secret('infra', 'everything-ca', 'tls.crt'));
-  assert.match(await openssl('x509', '-in', caFile(), '-noout', '-ext', 'nameConstraints'), /DNS:coffee\.home/);
+  assert.match(
+    await openssl('x509', '-in', caFile(), '-noout', '-ext', 'nameConstraints'),
+    /DNS:coffee\.home/,
+  );
   for (const [environment, host] of [
     ['staging', 'staging.coffee.home'],
     ['prod', 'coffee.home'],

@@ -70,7 +70,7 @@ spec:
         {{- toYaml $hosts | nindent 8 }}
   {{- end }}
   rules:
-    {{- include "everything-lib.ingressRules" (dict "root" $ "hosts" $hosts) | nindent 4 }}
+    {{- include "everything-lib.ingressRules" (dict "root" $ "hosts" $hosts) | trim | nindent 4 }}
 {{- if $middlewares }}
 ---
 # Plain HTTP: only a permanent redirect to the same URL over HTTPS.
@@ -87,7 +87,7 @@ metadata:
 spec:
   ingressClassName: {{ .className }}
   rules:
-    {{- include "everything-lib.ingressRules" (dict "root" $ "hosts" $hosts) | nindent 4 }}
+    {{- include "everything-lib.ingressRules" (dict "root" $ "hosts" $hosts) | trim | nindent 4 }}
 ---
 apiVersion: traefik.io/v1alpha1
 kind: Middleware
@@ -111,7 +111,7 @@ metadata:
     {{- include "everything-lib.labels" $ | nindent 4 }}
 spec:
   headers:
-    stsSeconds: {{ .hsts.maxAgeSeconds }}
+    stsSeconds: {{ .hsts.maxAgeSeconds | int64 }}
     stsIncludeSubdomains: {{ .hsts.includeSubDomains }}
 {{- end }}
 {{- end }}
