@@ -2,8 +2,11 @@
 # Deploys the whole system to the running local cluster through the seed's own runbook, the
 # k8s/Makefile targets, with CLUSTER=local (the local kubeconfig, podman images, the `local`
 # infra environment and the `local` values overlay):
-#   build-all → secrets (non-interactive) → deploy-infra → deploy-staging → deploy-prod → verify
-# Then staging answers on http://127.0.0.1:30080 and prod on http://127.0.0.1:30081.
+#   build-all → secrets (non-interactive) → deploy-infra → Traefik and `make tls` → deploy-staging
+#   → deploy-prod → verify
+# Then staging answers on http://127.0.0.1:30080 and prod on http://127.0.0.1:30081, and both
+# through Traefik on https://127.0.0.1:30443 (staging.coffee.home, coffee.home; the CA in
+# .dev/cluster/ca.crt).
 # TAG (default: scripts/release/image-tag.sh, with -dirty-<hash> for uncommitted changes) names the images.
 # The bootstrap admin comes from BOOTSTRAP_ADMIN_EMAIL / BOOTSTRAP_ADMIN_PASSWORD, with make
 # dev's defaults.
@@ -33,6 +36,13 @@ k8s_make build-all
 log cluster "secrets, infra, staging, prod"
 k8s_make secrets-non-interactive
 k8s_make deploy-infra
+# The ingress controller before the apps: the server chart renders its Middlewares only when
+# Traefik's CRDs exist (k8s/local/ingress).
+source "$ROOT/scripts/cluster/images.sh"
+debian_image
+KUBECTL="$CLUSTER_BIN/kubectl" BASE_IMAGE="$DEBIAN_IMAGE" \
+  IMAGE_LOADER="ctr --address $CONTAINERD_SOCK --namespace k8s.io images import -" \
+  "$ROOT/scripts/cluster/install-traefik.sh"
 k8s_make deploy-staging
 k8s_make deploy-prod
 log cluster "helm test in staging and prod"

@@ -13,19 +13,17 @@ NODE_VERSION=$(tr -d '[:space:]' <"$ROOT/.node-version")
 NODE_IMAGE=localhost/everything/node:$NODE_VERSION
 
 # podman as root on this machine: no CAP_SYS_RESOURCE, so it must not raise rlimits itself.
-podman_() {
-  local conf="$CACHE_DIR/cluster/containers.conf"
-  if [ ! -f "$conf" ]; then
-    mkdir -p "$(dirname "$conf")"
-    printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' >"$conf"
-  fi
-  CONTAINERS_CONF=$conf podman "$@"
-}
+# Exported, so that scripts run from here (install-traefik.sh) use podman the same way.
+export CONTAINERS_CONF="$CACHE_DIR/cluster/containers.conf"
+if [ ! -f "$CONTAINERS_CONF" ]; then
+  mkdir -p "$(dirname "$CONTAINERS_CONF")"
+  printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' >"$CONTAINERS_CONF"
+fi
 
 # Builds happen on the host's network (no podman bridge, no extra iptables rules).
-podman_build() { podman_ build --network=host --quiet "$@" >/dev/null; }
+podman_build() { podman build --network=host --quiet "$@" >/dev/null; }
 
-image_exists() { podman_ image exists "$1"; }
+image_exists() { podman image exists "$1"; }
 
 debian_image() {
   image_exists "$DEBIAN_IMAGE" && return 0
@@ -40,7 +38,7 @@ debian_image() {
   # The registries this machine reaches may present certificates of its own trust store.
   cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
-  tar -C "$dir" -c . | podman_ import --quiet - "$DEBIAN_IMAGE" >/dev/null
+  tar -C "$dir" -c . | podman import --quiet - "$DEBIAN_IMAGE" >/dev/null
   rm -rf "$dir"
 }
 
@@ -58,7 +56,7 @@ import_images() {
   local stamp_dir="$CLUSTER_DIR/containerd/imported" todo=() image id
   mkdir -p "$stamp_dir"
   for image in "$@"; do
-    id=$(podman_ image inspect --format '{{.Id}}' "$image")
+    id=$(podman image inspect --format '{{.Id}}' "$image")
     [ -f "$stamp_dir/$id" ] && ctr_ images check "name==$image" 2>/dev/null | grep -q complete && continue
     todo+=("$image")
   done
@@ -66,10 +64,10 @@ import_images() {
   log images "importing ${todo[*]} into the cluster"
   local archive
   archive=$(mktemp --suffix=.tar)
-  podman_ save --quiet --format docker-archive -m -o "$archive" "${todo[@]}"
+  podman save --quiet --format docker-archive -m -o "$archive" "${todo[@]}"
   ctr_ images import --snapshotter overlayfs "$archive" >/dev/null || die "importing images into containerd failed"
   rm -f "$archive"
-  for image in "${todo[@]}"; do touch "$stamp_dir/$(podman_ image inspect --format '{{.Id}}' "$image")"; done
+  for image in "${todo[@]}"; do touch "$stamp_dir/$(podman image inspect --format '{{.Id}}' "$image")"; done
 }
 
 # scratch_image TAG BINARY: one static binary as the image's entrypoint.

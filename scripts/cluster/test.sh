@@ -18,7 +18,7 @@ scripts/cluster/deploy.sh
 ensure_chromium
 
 CLUSTER_BIN=$(cluster_bin_dir)
-export KUBECONFIG="$KUBECONFIG_FILE" CLUSTER_BIN CLUSTER_DIR CHROMIUM_PATH
+export KUBECONFIG="$KUBECONFIG_FILE" CLUSTER_BIN CLUSTER_DIR CHROMIUM_PATH KUBECTL="$CLUSTER_BIN/kubectl"
 export PATH="$CLUSTER_BIN:$PATH"
 log test-cluster "deployment tests"
 node --test --test-reporter=spec --test-force-exit --test-concurrency=1 "$@" 'test/cluster/**/*.test.ts'

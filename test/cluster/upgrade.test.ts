@@ -103,7 +103,7 @@ async function imageTag(namespace: string, app: string): Promise<string> {
 async function buildUpgradeImages(from: string, to: string) {
   const script = `
     source scripts/cluster/lib.sh && CLUSTER_BIN=$(cluster_bin_dir) && source scripts/cluster/images.sh
-    for app in server customer; do podman_ tag "localhost/everything/$app:${from}" "localhost/everything/$app:${to}"; done
+    for app in server customer; do podman tag "localhost/everything/$app:${from}" "localhost/everything/$app:${to}"; done
     context=$(mktemp -d)
     printf -- '-- Up Migration\\n-- A nullable column: what a release may add while its predecessor still runs.\\nALTER TABLE orders ADD COLUMN upgrade_drill_note text;\\n\\n-- Down Migration\\nALTER TABLE orders DROP COLUMN upgrade_drill_note;\\n' >"$context/${upgradeMigration}"
     printf 'FROM localhost/everything/order:${from}\\nCOPY ${upgradeMigration} /app/services/order/migrations/\\n' >"$context/Containerfile"
