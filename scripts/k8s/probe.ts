@@ -42,7 +42,10 @@ export async function probeWithin(
 if (import.meta.main) {
   const [target, flag, seconds] = process.argv.slice(2);
   const within = flag === '--within' ? Number(seconds) : 0;
-  if (!target || (flag !== undefined && (flag !== '--within' || !Number.isFinite(within) || within < 0))) {
+  if (
+    !target ||
+    (flag !== undefined && (flag !== '--within' || !Number.isFinite(within) || within < 0))
+  ) {
     console.error('usage: probe grpc://host:port | http://host:port/path [--within SECONDS]');
     process.exit(2);
   }

@@ -25,22 +25,33 @@ describe('first install', () => {
     test(`${environment}: the migration Jobs finished before their Deployments' first pods started`, async (t) => {
       for (const app of ['order', 'customer']) {
         const job = await kubectlJson<{ status: { succeeded?: number; completionTime?: string } }>([
-          'get', 'job', `${app}-migration`, '-n', namespace,
+          'get',
+          'job',
+          `${app}-migration`,
+          '-n',
+          namespace,
         ]);
         assert.equal(job.status.succeeded, 1, `${app}-migration succeeded`);
         assert.ok(job.status.completionTime);
         // Helm keeps one Secret per revision: with more than one, the Job is a later upgrade's.
         const revisions = await kubectlJson<{ items: unknown[] }>([
-          'get', 'secrets', '-n', namespace, '-l', `owner=helm,name=${app}`,
+          'get',
+          'secrets',
+          '-n',
+          namespace,
+          '-l',
+          `owner=helm,name=${app}`,
         ]);
         if (revisions.items.length > 1) {
           t.skip(`${namespace}/${app} was upgraded since its first install`);
           continue;
         }
-        const replicaSets = await kubectlJson<{ items: { metadata: { creationTimestamp: string } }[] }>([
-          'get', 'replicasets', '-n', namespace, '-l', `app=${app}`,
-        ]);
-        const first = Math.min(...replicaSets.items.map((item) => Date.parse(item.metadata.creationTimestamp)));
+        const replicaSets = await kubectlJson<{
+          items: { metadata: { creationTimestamp: string } }[];
+        }>(['get', 'replicasets', '-n', namespace, '-l', `app=${app}`]);
+        const first = Math.min(
+          ...replicaSets.items.map((item) => Date.parse(item.metadata.creationTimestamp)),
+        );
         assert.ok(Number.isFinite(first), `${app} has a ReplicaSet`);
         // Timestamps have a resolution of one second.
         assert.ok(
@@ -52,13 +63,21 @@ describe('first install', () => {
 
     test(`${environment}: every pod is Ready, never restarted and never OOM-killed`, async () => {
       const all = await pods(namespace, 'app in (server,order,customer)');
-      assert.equal(all.length, environment === 'prod' ? 6 : 3, all.map((pod) => pod.metadata.name).join(' '));
+      assert.equal(
+        all.length,
+        environment === 'prod' ? 6 : 3,
+        all.map((pod) => pod.metadata.name).join(' '),
+      );
       for (const pod of all) {
         const ready = pod.status.conditions?.find((condition) => condition.type === 'Ready');
         assert.equal(ready?.status, 'True', `${pod.metadata.name} is Ready`);
         for (const container of pod.status.containerStatuses ?? []) {
           assert.equal(container.restartCount, 0, `${pod.metadata.name} never restarted`);
-          assert.notEqual(container.lastState?.terminated?.reason, 'OOMKilled', `${pod.metadata.name} never OOM-killed`);
+          assert.notEqual(
+            container.lastState?.terminated?.reason,
+            'OOMKilled',
+            `${pod.metadata.name} never OOM-killed`,
+          );
         }
       }
     });
@@ -85,16 +104,22 @@ describe('the journey on each environment', () => {
         ['ready', barista, 'ready'],
         ['pickup', customer.token, 'completed'],
       ] as const) {
-        const response = await api.call<{ status: string }>('POST', `/v1/orders/${placed.body.id}/${action}`, {
-          token,
-          headers: { 'idempotency-key': randomUUID() },
-        });
+        const response = await api.call<{ status: string }>(
+          'POST',
+          `/v1/orders/${placed.body.id}/${action}`,
+          {
+            token,
+            headers: { 'idempotency-key': randomUUID() },
+          },
+        );
         assert.equal(response.status, 200, `${action}: ${JSON.stringify(response.body)}`);
         assert.equal(response.body.status, status);
       }
       await eventually(
         'loyalty points arrive through Kafka',
-        async () => (await api.profile(customer.token)).loyaltyPoints === Math.floor(placed.body.totalCents / 100),
+        async () =>
+          (await api.profile(customer.token)).loyaltyPoints ===
+          Math.floor(placed.body.totalCents / 100),
         60_000,
       );
 
@@ -102,13 +127,18 @@ describe('the journey on each environment', () => {
       assert.equal(second.status, 201);
       await eventually(
         'the tab is charged',
-        async () => (await api.profile(customer.token)).tabBalanceCents === placed.body.totalCents * 2,
+        async () =>
+          (await api.profile(customer.token)).tabBalanceCents === placed.body.totalCents * 2,
         30_000,
       );
-      const cancelled = await api.call<{ status: string }>('POST', `/v1/orders/${second.body.id}/cancel`, {
-        token: customer.token,
-        body: { reason: 'changed my mind' },
-      });
+      const cancelled = await api.call<{ status: string }>(
+        'POST',
+        `/v1/orders/${second.body.id}/cancel`,
+        {
+          token: customer.token,
+          body: { reason: 'changed my mind' },
+        },
+      );
       assert.equal(cancelled.body.status, 'cancelled');
       await eventually(
         'the cancelled order is refunded',
@@ -130,32 +160,78 @@ describe('isolation between staging and prod', () => {
     assert.equal(order.status, 201);
     const lookup = await prod.call('GET', `/v1/orders/${order.body.id}`, { token: inProd.token });
     assert.equal(lookup.status, 404);
-    const own = await staging.call('GET', `/v1/orders/${order.body.id}`, { token: inStaging.token });
+    const own = await staging.call('GET', `/v1/orders/${order.body.id}`, {
+      token: inStaging.token,
+    });
     assert.equal(own.status, 200);
   });
 
   test('Kafka topics, Valkey keys and Temporal namespaces differ', async () => {
     const config = async (environment: Environment, app: string) =>
-      (await kubectlJson<{ data: Record<string, string> }>(['get', 'configmap', app, '-n', environments[environment].namespace])).data;
+      (
+        await kubectlJson<{ data: Record<string, string> }>([
+          'get',
+          'configmap',
+          app,
+          '-n',
+          environments[environment].namespace,
+        ])
+      ).data;
     for (const key of ['ORDER_EVENTS_TOPIC', 'VALKEY_KEY_PREFIX', 'TEMPORAL_NAMESPACE'] as const) {
-      const values = await Promise.all(both.map(async (environment) => (await config(environment, 'order'))[key]));
-      assert.ok(values[0] && values[1] && values[0] !== values[1], `${key}: ${values.join(' vs ')}`);
+      const values = await Promise.all(
+        both.map(async (environment) => (await config(environment, 'order'))[key]),
+      );
+      assert.ok(
+        values[0] && values[1] && values[0] !== values[1],
+        `${key}: ${values.join(' vs ')}`,
+      );
     }
     // What the servers hold, not only what the charts say: keys of both prefixes in Valkey,
     // one workflow per order in each Temporal namespace, each topic with its own messages.
-    const valkey = (await kubectl(['get', 'pods', '-n', 'infra', '-l', 'app.kubernetes.io/name=valkey', '-o', 'name'])).trim();
+    const valkey = (
+      await kubectl([
+        'get',
+        'pods',
+        '-n',
+        'infra',
+        '-l',
+        'app.kubernetes.io/name=valkey',
+        '-o',
+        'name',
+      ])
+    ).trim();
     for (const prefix of ['staging:', 'prod:']) {
       const keys = await exec('infra', valkey, ['redis-cli', '--scan', '--pattern', `${prefix}*`]);
-      assert.ok(keys.output.trim().split('\n').filter(Boolean).length > 0, `Valkey holds keys under ${prefix}`);
+      assert.ok(
+        keys.output.trim().split('\n').filter(Boolean).length > 0,
+        `Valkey holds keys under ${prefix}`,
+      );
     }
     for (const environment of both) {
       const namespace = (await config(environment, 'order')).TEMPORAL_NAMESPACE ?? '';
-      const listed = await exec('infra', 'deploy/temporal', ['temporal', 'workflow', 'count', '--namespace', namespace]);
-      assert.match(listed.output, /Total: [1-9]/, `Temporal namespace ${namespace} holds this environment's orders`);
+      const listed = await exec('infra', 'deploy/temporal', [
+        'temporal',
+        'workflow',
+        'count',
+        '--namespace',
+        namespace,
+      ]);
+      assert.match(
+        listed.output,
+        /Total: [1-9]/,
+        `Temporal namespace ${namespace} holds this environment's orders`,
+      );
     }
-    const kafka = await exec('infra', 'kafka-0', [
-      'sh', '-c', 'java -cp "/opt/kafka/libs/*" org.apache.kafka.tools.GetOffsetShell --bootstrap-server 127.0.0.1:9092 --topic-partitions "staging.orders.v1,prod.orders.v1"',
-    ], 90_000);
+    const kafka = await exec(
+      'infra',
+      'kafka-0',
+      [
+        'sh',
+        '-c',
+        'java -cp "/opt/kafka/libs/*" org.apache.kafka.tools.GetOffsetShell --bootstrap-server 127.0.0.1:9092 --topic-partitions "staging.orders.v1,prod.orders.v1"',
+      ],
+      90_000,
+    );
     for (const topic of ['staging.orders.v1', 'prod.orders.v1']) {
       const total = kafka.output
         .split('\n')
@@ -188,32 +264,81 @@ describe('NetworkPolicies, enforced by kube-router', () => {
 
   test('a pod in another namespace, or one without the right labels, is refused by order and customer', async () => {
     const image = (
-      await kubectl(['get', 'deploy', 'server', '-n', 'staging', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])
+      await kubectl([
+        'get',
+        'deploy',
+        'server',
+        '-n',
+        'staging',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].image}',
+      ])
     ).trim();
     const outsider = async (namespace: string, name: string, labels: string) => {
       await kubectl(['delete', 'pod', name, '-n', namespace, '--ignore-not-found', '--wait=true']);
       await kubectl([
-        'run', name, '-n', namespace, `--image=${image}`, '--image-pull-policy=Never', `--labels=${labels}`,
-        '--restart=Never', '--command', '--', 'sleep', '300',
+        'run',
+        name,
+        '-n',
+        namespace,
+        `--image=${image}`,
+        '--image-pull-policy=Never',
+        `--labels=${labels}`,
+        '--restart=Never',
+        '--command',
+        '--',
+        'sleep',
+        '300',
       ]);
-      await kubectl(['wait', '--for=condition=Ready', `pod/${name}`, '-n', namespace, '--timeout=120s']);
+      await kubectl([
+        'wait',
+        '--for=condition=Ready',
+        `pod/${name}`,
+        '-n',
+        namespace,
+        '--timeout=120s',
+      ]);
       return name;
     };
     try {
       await kubectl(['create', 'namespace', 'intruders']).catch(() => '');
       const elsewhere = await outsider('intruders', 'elsewhere', 'app=server');
       const unlabelled = await outsider('staging', 'unlabelled', 'purpose=test');
-      for (const [namespace, pod] of [['intruders', elsewhere], ['staging', unlabelled]] as const) {
-        assert.notEqual((await probe(namespace, pod, orderOf('staging'))).code, 0, `${namespace}/${pod} → order refused`);
-        assert.notEqual((await probe(namespace, pod, customerOf('staging'))).code, 0, `${namespace}/${pod} → customer refused`);
+      for (const [namespace, pod] of [
+        ['intruders', elsewhere],
+        ['staging', unlabelled],
+      ] as const) {
+        assert.notEqual(
+          (await probe(namespace, pod, orderOf('staging'))).code,
+          0,
+          `${namespace}/${pod} → order refused`,
+        );
+        assert.notEqual(
+          (await probe(namespace, pod, customerOf('staging'))).code,
+          0,
+          `${namespace}/${pod} → customer refused`,
+        );
       }
       // The refusal is the policy's, not a broken network: the same pod with the server's
       // labels in staging gets through.
       const labelled = await outsider('staging', 'labelled', 'app=server');
-      await eventually('a pod labelled app=server reaches order', async () => (await probe('staging', labelled, orderOf('staging'))).code === 0, 30_000);
+      await eventually(
+        'a pod labelled app=server reaches order',
+        async () => (await probe('staging', labelled, orderOf('staging'))).code === 0,
+        30_000,
+      );
     } finally {
       await kubectl(['delete', 'namespace', 'intruders', '--wait=false']).catch(() => '');
-      await kubectl(['delete', 'pod', 'unlabelled', 'labelled', '-n', 'staging', '--ignore-not-found', '--wait=false']).catch(() => '');
+      await kubectl([
+        'delete',
+        'pod',
+        'unlabelled',
+        'labelled',
+        '-n',
+        'staging',
+        '--ignore-not-found',
+        '--wait=false',
+      ]).catch(() => '');
     }
   });
 
@@ -221,7 +346,9 @@ describe('NetworkPolicies, enforced by kube-router', () => {
     for (const namespace of ['staging', 'prod']) {
       for (const pod of await pods(namespace, 'app in (server,order,customer)')) {
         const lookup = await exec(namespace, pod.metadata.name, [
-          'node', '-e', "require('node:dns').promises.lookup('kubernetes.default.svc.cluster.local').then((a) => console.log(a.address))",
+          'node',
+          '-e',
+          "require('node:dns').promises.lookup('kubernetes.default.svc.cluster.local').then((a) => console.log(a.address))",
         ]);
         assert.equal(lookup.code, 0, `${namespace}/${pod.metadata.name}: ${lookup.output}`);
         assert.match(lookup.output, /^10\.96\.0\.1\s*$/);
@@ -229,4 +356,3 @@ describe('NetworkPolicies, enforced by kube-router', () => {
     }
   });
 });
-

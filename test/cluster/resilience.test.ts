@@ -8,16 +8,32 @@ import { admin, Api, eventually, kubectl, kubectlJson, retrying, type Order } fr
 const api = new Api('staging');
 
 async function killPodsOf(app: string) {
-  const before = (await kubectl(['get', 'pods', '-n', 'staging', '-l', `app=${app}`, '-o', 'name'])).trim().split('\n');
-  await kubectl(['delete', 'pod', '-n', 'staging', '-l', `app=${app}`, '--grace-period=0', '--force']);
+  const before = (await kubectl(['get', 'pods', '-n', 'staging', '-l', `app=${app}`, '-o', 'name']))
+    .trim()
+    .split('\n');
+  await kubectl([
+    'delete',
+    'pod',
+    '-n',
+    'staging',
+    '-l',
+    `app=${app}`,
+    '--grace-period=0',
+    '--force',
+  ]);
   await eventually(
     `a new ${app} pod is ready`,
     async () => {
-      const now = await kubectlJson<{ items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[] }>(
-        ['get', 'pods', '-n', 'staging', '-l', `app=${app}`],
-      );
+      const now = await kubectlJson<{
+        items: {
+          metadata: { name: string };
+          status: { conditions?: { type: string; status: string }[] };
+        }[];
+      }>(['get', 'pods', '-n', 'staging', '-l', `app=${app}`]);
       return now.items.some(
-        (pod) => !before.includes(`pod/${pod.metadata.name}`) && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        (pod) =>
+          !before.includes(`pod/${pod.metadata.name}`) &&
+          pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       );
     },
     180_000,
@@ -39,20 +55,32 @@ describe('a pod killed mid-order', () => {
 
       await killPodsOf(app);
 
-      for (const [action, token] of [['ready', barista], ['pickup', customer.token]] as const) {
+      for (const [action, token] of [
+        ['ready', barista],
+        ['pickup', customer.token],
+      ] as const) {
         const key = randomUUID();
-        const response = await retrying(`${action} after the kill`, () =>
-          api.call<Order>('POST', `/v1/orders/${placed.body.id}/${action}`, { token, headers: { 'idempotency-key': key } }),
+        const response = await retrying(
+          `${action} after the kill`,
+          () =>
+            api.call<Order>('POST', `/v1/orders/${placed.body.id}/${action}`, {
+              token,
+              headers: { 'idempotency-key': key },
+            }),
           { timeoutMs: 180_000 },
         );
         assert.equal(response.status, 200, `${action}: ${JSON.stringify(response.body)}`);
       }
       await eventually(
         'the completed order earns its points',
-        async () => (await api.profile(customer.token)).loyaltyPoints === Math.floor(placed.body.totalCents / 100),
+        async () =>
+          (await api.profile(customer.token)).loyaltyPoints ===
+          Math.floor(placed.body.totalCents / 100),
         120_000,
       );
-      const order = await api.call<Order>('GET', `/v1/orders/${placed.body.id}`, { token: customer.token });
+      const order = await api.call<Order>('GET', `/v1/orders/${placed.body.id}`, {
+        token: customer.token,
+      });
       assert.equal(order.body.status, 'completed');
     });
   }

@@ -17,7 +17,10 @@ function required(name: string): string {
 }
 
 /** kubectl of the local cluster; resolves with stdout, rejects with stderr in the message. */
-export async function kubectl(args: string[], options: { timeoutMs?: number } = {}): Promise<string> {
+export async function kubectl(
+  args: string[],
+  options: { timeoutMs?: number } = {},
+): Promise<string> {
   try {
     const { stdout } = await run(`${required('CLUSTER_BIN')}/kubectl`, args, {
       env: { ...process.env, KUBECONFIG: required('KUBECONFIG') },
@@ -27,7 +30,9 @@ export async function kubectl(args: string[], options: { timeoutMs?: number } = 
     return stdout;
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
-    throw new Error(`kubectl ${args.join(' ')}: ${failure.stderr?.trim() || failure.message}`);
+    throw new Error(`kubectl ${args.join(' ')}: ${failure.stderr?.trim() || failure.message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -43,7 +48,9 @@ export async function exec(
   timeoutMs = 30_000,
 ): Promise<{ code: number; output: string }> {
   try {
-    const output = await kubectl(['exec', '-n', namespace, target, '--', ...command], { timeoutMs });
+    const output = await kubectl(['exec', '-n', namespace, target, '--', ...command], {
+      timeoutMs,
+    });
     return { code: 0, output };
   } catch (error) {
     const text = (error as Error).message;
@@ -60,7 +67,12 @@ export interface Pod {
     labels?: Record<string, string>;
     ownerReferences?: { kind: string; name: string }[];
   };
-  spec: { containers: { name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] };
+  spec: {
+    containers: {
+      name: string;
+      resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+    }[];
+  };
   status: {
     phase: string;
     conditions?: { type: string; status: string }[];
@@ -115,7 +127,12 @@ export class Api {
   async call<T = unknown>(
     method: string,
     route: string,
-    options: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+    options: {
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+    } = {},
   ): Promise<Response<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -127,14 +144,24 @@ export class Api {
       signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : undefined) as T,
+      headers: response.headers,
+    };
   }
 
-  async register(email = `guest-${randomUUID()}@example.com`): Promise<{ token: string; email: string }> {
+  async register(
+    email = `guest-${randomUUID()}@example.com`,
+  ): Promise<{ token: string; email: string }> {
     const response = await this.call<{ accessToken: string }>('POST', '/v1/auth/register', {
       body: { email, password: 'correct horse battery', displayName: 'Guest' },
     });
-    assert.equal(response.status, 201, `register on ${this.environment}: ${JSON.stringify(response.body)}`);
+    assert.equal(
+      response.status,
+      201,
+      `register on ${this.environment}: ${JSON.stringify(response.body)}`,
+    );
     return { token: response.body.accessToken, email };
   }
 
@@ -142,7 +169,11 @@ export class Api {
     const response = await this.call<{ accessToken: string }>('POST', '/v1/auth/login', {
       body: { email, password },
     });
-    assert.equal(response.status, 200, `login on ${this.environment}: ${JSON.stringify(response.body)}`);
+    assert.equal(
+      response.status,
+      200,
+      `login on ${this.environment}: ${JSON.stringify(response.body)}`,
+    );
     return response.body.accessToken;
   }
 
@@ -153,7 +184,11 @@ export class Api {
     return item.id;
   }
 
-  async placeOrder(token: string, menuItemId: string, key = randomUUID()): Promise<Response<Order>> {
+  async placeOrder(
+    token: string,
+    menuItemId: string,
+    key = randomUUID(),
+  ): Promise<Response<Order>> {
     return this.call<Order>('POST', '/v1/orders', {
       token,
       headers: { 'idempotency-key': key },
@@ -163,11 +198,11 @@ export class Api {
 
   async profile(token: string) {
     return (
-      await this.call<{ tabBalanceCents: number; loyaltyPoints: number; stats: { ordersCompleted: number } }>(
-        'GET',
-        '/v1/customers/me',
-        { token },
-      )
+      await this.call<{
+        tabBalanceCents: number;
+        loyaltyPoints: number;
+        stats: { ordersCompleted: number };
+      }>('GET', '/v1/customers/me', { token })
     ).body;
   }
 }
@@ -187,9 +222,11 @@ export async function retrying<T>(
     try {
       const response = await attempt();
       if (![502, 503, 504].includes(response.status)) return { ...response, retries };
-      if (Date.now() > deadline) throw new Error(`${what}: still ${response.status} after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${what}: still ${response.status} after ${timeoutMs} ms`);
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${(error as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
     }
     retries++;
     await new Promise((resolve) => setTimeout(resolve, 500));

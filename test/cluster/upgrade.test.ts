@@ -9,7 +9,17 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createParser } from 'eventsource-parser';
-import { admin, Api, eventually, exec, kubectl, kubectlJson, pods, retrying, type Order } from './support.ts';
+import {
+  admin,
+  Api,
+  eventually,
+  exec,
+  kubectl,
+  kubectlJson,
+  pods,
+  retrying,
+  type Order,
+} from './support.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,13 +27,21 @@ const api = new Api('staging');
 
 /** One more migration than the tree has: additive, as expand/contract asks of a release. */
 const migrationsDir = `${root}services/order/migrations`;
-const newestMigration = Math.max(...readdirSync(migrationsDir).map((name) => Number(name.split('_')[0])));
+const newestMigration = Math.max(
+  ...readdirSync(migrationsDir).map((name) => Number(name.split('_')[0])),
+);
 const upgradeMigration = `${newestMigration + 1}_upgrade-drill.sql`;
 
 /** Counts of what the clients saw; every request ends in success, or in `failures`. */
+/** What the barista does next with an order in each status. */
+const nextAction = { placed: 'accept', accepted: 'ready', ready: 'pickup' };
+
 const stats = { requests: 0, resets: 0, retried5xx: 0, failures: [] as string[] };
 
-async function request<T>(what: string, attempt: () => Promise<{ status: number; body: T; headers: Headers }>) {
+async function request<T>(
+  what: string,
+  attempt: () => Promise<{ status: number; body: T; headers: Headers }>,
+) {
   stats.requests++;
   try {
     const response = await retrying(what, attempt, { timeoutMs: 90_000 });
@@ -60,8 +78,12 @@ class QueueWatcher {
           headers['last-event-id'] = this.#lastEventId;
           this.resumedWith.push(this.#lastEventId);
         }
-        const response = await fetch(`${api.base}/v1/queue/events`, { headers, signal: this.#abort.signal });
-        if (response.status !== 200 || !response.body) throw new Error(`queue stream: ${response.status}`);
+        const response = await fetch(`${api.base}/v1/queue/events`, {
+          headers,
+          signal: this.#abort.signal,
+        });
+        if (response.status !== 200 || !response.body)
+          throw new Error(`queue stream: ${response.status}`);
         this.connections++;
         const parser = createParser({
           onEvent: (event) => {
@@ -77,9 +99,10 @@ class QueueWatcher {
           },
         });
         const decoder = new TextDecoder();
-        for await (const chunk of response.body) parser.feed(decoder.decode(chunk, { stream: true }));
+        for await (const chunk of response.body as AsyncIterable<Uint8Array>)
+          parser.feed(decoder.decode(chunk, { stream: true }));
       } catch {
-        if (this.#stopped) return;
+        // The connection dropped (a pod went away) or stop() aborted it: the loop decides.
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -94,7 +117,15 @@ class QueueWatcher {
 
 async function imageTag(namespace: string, app: string): Promise<string> {
   const image = (
-    await kubectl(['get', 'deploy', app, '-n', namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])
+    await kubectl([
+      'get',
+      'deploy',
+      app,
+      '-n',
+      namespace,
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image}',
+    ])
   ).trim();
   return image.slice(image.lastIndexOf(':') + 1);
 }
@@ -124,7 +155,8 @@ describe('rolling upgrade of staging under traffic', () => {
   before(async () => {
     barista = await api.login(admin.email, admin.password);
     latte = await api.menuItemId();
-    for (let i = 0; i < 4; i++) customers.push({ token: (await api.register()).token, orders: new Map() });
+    for (let i = 0; i < 4; i++)
+      customers.push({ token: (await api.register()).token, orders: new Map() });
     for (let i = 0; i < 3; i++) watchers.push(new QueueWatcher(barista));
     fromTag = await imageTag('staging', 'order');
     await buildUpgradeImages(fromTag, toTag);
@@ -134,13 +166,15 @@ describe('rolling upgrade of staging under traffic', () => {
   });
 
   test('zero failed requests, zero lost orders, workflows finish, streams resume; the migration ran', async () => {
-    let ordering = true;
+    const running = { customers: true, barista: true };
     // Customers: an order each every ~300 ms, one in five cancelled at once; retries reuse the key.
     const customerLoops = customers.map(async (customer, index) => {
       let n = 0;
-      while (ordering) {
+      while (running.customers) {
         const key = randomUUID();
-        const placed = await request(`order (${key})`, () => api.placeOrder(customer.token, latte, key));
+        const placed = await request(`order (${key})`, () =>
+          api.placeOrder(customer.token, latte, key),
+        );
         if (placed.status !== 201 && placed.status !== 200) {
           stats.failures.push(`order answered ${placed.status}: ${JSON.stringify(placed.body)}`);
         } else {
@@ -149,7 +183,10 @@ describe('rolling upgrade of staging under traffic', () => {
           customer.orders.set(key, placed.body.id);
           if (++n % 5 === index % 5) {
             await request('cancel', () =>
-              api.call<Order>('POST', `/v1/orders/${placed.body.id}/cancel`, { token: customer.token, body: { reason: 'drill' } }),
+              api.call<Order>('POST', `/v1/orders/${placed.body.id}/cancel`, {
+                token: customer.token,
+                body: { reason: 'drill' },
+              }),
             );
           }
         }
@@ -157,7 +194,6 @@ describe('rolling upgrade of staging under traffic', () => {
       }
     });
     // The barista: accept what is placed, make what is accepted, hand over what is ready.
-    let working = true;
     const act = async (order: Order, action: string) => {
       const response = await request(`${action} ${order.id}`, () =>
         api.call<Order & { currentStatus?: string }>('POST', `/v1/orders/${order.id}/${action}`, {
@@ -167,16 +203,20 @@ describe('rolling upgrade of staging under traffic', () => {
       );
       // 409: the order moved on (the customer cancelled first): not a failure of the system.
       if (response.status !== 200 && response.status !== 409) {
-        stats.failures.push(`${action} answered ${response.status}: ${JSON.stringify(response.body)}`);
+        stats.failures.push(
+          `${action} answered ${response.status}: ${JSON.stringify(response.body)}`,
+        );
       }
     };
     const baristaLoop = (async () => {
-      while (working) {
+      while (running.barista) {
         const queue = await request('queue', () =>
-          api.call<{ orders: Order[] }>('GET', '/v1/orders?status=placed,accepted,ready', { token: barista }),
+          api.call<{ orders: Order[] }>('GET', '/v1/orders?status=placed,accepted,ready', {
+            token: barista,
+          }),
         );
-        for (const order of queue.body.orders ?? []) {
-          const next = { placed: 'accept', accepted: 'ready', ready: 'pickup' }[order.status];
+        for (const order of queue.body.orders) {
+          const next = (nextAction as Record<string, string | undefined>)[order.status];
           if (next) await act(order, next);
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -193,30 +233,36 @@ describe('rolling upgrade of staging under traffic', () => {
       maxBuffer: 16 * 1024 * 1024,
     });
     const upgradeSeconds = (Date.now() - started) / 1000;
-    for (const app of ['server', 'order', 'customer']) assert.equal(await imageTag('staging', app), toTag);
+    for (const app of ['server', 'order', 'customer'])
+      assert.equal(await imageTag('staging', app), toTag);
     await new Promise((resolve) => setTimeout(resolve, 10_000));
-    ordering = false;
+    running.customers = false;
     await Promise.all(customerLoops);
 
     // Every order placed before, during and after the upgrade reaches its end.
-    const all = customers.flatMap((customer) => [...customer.orders.values()].map((id) => ({ id, token: customer.token })));
+    const all = customers.flatMap((customer) =>
+      [...customer.orders.values()].map((id) => ({ id, token: customer.token })),
+    );
     await eventually(
       'every order is completed or cancelled',
       async () => {
         for (const { id, token } of all) {
           const order = await api.call<Order>('GET', `/v1/orders/${id}`, { token });
-          if (order.status !== 200 || !['completed', 'cancelled'].includes(order.body.status)) return false;
+          if (order.status !== 200 || !['completed', 'cancelled'].includes(order.body.status))
+            return false;
         }
         return true;
       },
       180_000,
     );
-    working = false;
+    running.barista = false;
     await baristaLoop;
 
     // No lost orders: each customer's history holds exactly the orders the API answered.
     for (const customer of customers) {
-      const history = await api.call<{ orders: Order[] }>('GET', '/v1/orders', { token: customer.token });
+      const history = await api.call<{ orders: Order[] }>('GET', '/v1/orders', {
+        token: customer.token,
+      });
       assert.deepEqual(
         new Set(history.body.orders.map((order) => order.id)),
         new Set(customer.orders.values()),
@@ -226,29 +272,58 @@ describe('rolling upgrade of staging under traffic', () => {
     // saw every order's full story, with no event twice.
     await eventually(
       'the watchers caught up',
-      async () => watchers.every((watcher) => all.every(({ id }) => {
-        const statuses = watcher.seen.get(id);
-        return statuses?.has('completed') || statuses?.has('cancelled');
-      })),
+      () =>
+        Promise.resolve(
+          watchers.every((watcher) =>
+            all.every(({ id }) => {
+              const statuses = watcher.seen.get(id);
+              return statuses?.has('completed') || statuses?.has('cancelled');
+            }),
+          ),
+        ),
       60_000,
     );
     for (const watcher of watchers) {
-      assert.ok(watcher.connections >= 2, `the watcher reconnected (${watcher.connections} connections)`);
+      assert.ok(
+        watcher.connections >= 2,
+        `the watcher reconnected (${watcher.connections} connections)`,
+      );
       assert.ok(watcher.resumedWith.length >= 1, 'it resumed with Last-Event-ID');
       assert.equal(new Set(watcher.ids).size, watcher.ids.length, 'no event arrived twice');
       for (const { id } of all) assert.ok(watcher.seen.get(id)?.has('placed'), `saw ${id} placed`);
     }
     // The new migration ran (its hook, before the pods), on staging's database only.
-    const postgres = (await kubectl(['get', 'pods', '-n', 'infra', '-l', 'app.kubernetes.io/name=postgresql', '-o', 'name'])).trim();
+    const postgres = (
+      await kubectl([
+        'get',
+        'pods',
+        '-n',
+        'infra',
+        '-l',
+        'app.kubernetes.io/name=postgresql',
+        '-o',
+        'name',
+      ])
+    ).trim();
     const column = (db: string) =>
-      exec('infra', postgres, ['psql', '-h', '127.0.0.1', '-U', 'postgres', '-d', db, '-tAc',
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'upgrade_drill_note'"]);
+      exec('infra', postgres, [
+        'psql',
+        '-h',
+        '127.0.0.1',
+        '-U',
+        'postgres',
+        '-d',
+        db,
+        '-tAc',
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'upgrade_drill_note'",
+      ]);
     assert.equal((await column('order_db_staging')).output.trim(), '1');
     assert.equal((await column('order_db_prod')).output.trim(), '0');
     const job = await kubectl(['logs', '-n', 'staging', 'job/order-migration']);
     assert.match(job, new RegExp(upgradeMigration.replace('.sql', '')));
     for (const pod of await pods('staging', 'app in (server,order,customer)')) {
-      for (const container of pod.status.containerStatuses ?? []) assert.equal(container.restartCount, 0);
+      for (const container of pod.status.containerStatuses ?? [])
+        assert.equal(container.restartCount, 0);
     }
 
     console.log(
@@ -264,23 +339,44 @@ describe("prod's disruption budget", () => {
   test('evicting both server pods at once is refused: one stays', async () => {
     const servers = await pods('prod', 'app=server');
     assert.equal(servers.length, 2);
-    const body = (name: string) => JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'prod' } });
-    const first = await evictWith(body(servers[0]!.metadata.name), servers[0]!.metadata.name);
+    const body = (name: string) =>
+      JSON.stringify({
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name, namespace: 'prod' },
+      });
+    const [one, other] = servers.map((pod) => pod.metadata.name);
+    assert.ok(one && other);
+    const first = await evictWith(body(one), one);
     assert.doesNotMatch(first, /disruption budget/);
-    const second = await evictWith(body(servers[1]!.metadata.name), servers[1]!.metadata.name);
+    const second = await evictWith(body(other), other);
     assert.match(second, /disruption budget/);
-    await eventually('prod has two ready servers again', async () => {
-      const now = await kubectlJson<{ status: { readyReplicas?: number } }>(['get', 'deploy', 'server', '-n', 'prod']);
-      return now.status.readyReplicas === 2;
-    }, 120_000);
+    await eventually(
+      'prod has two ready servers again',
+      async () => {
+        const now = await kubectlJson<{ status: { readyReplicas?: number } }>([
+          'get',
+          'deploy',
+          'server',
+          '-n',
+          'prod',
+        ]);
+        return now.status.readyReplicas === 2;
+      },
+      120_000,
+    );
   });
 });
 
 /** POSTs an Eviction for a pod; resolves with kubectl's answer or its error text. */
 async function evictWith(body: string, name: string): Promise<string> {
-  const child = spawn(`${process.env.CLUSTER_BIN}/kubectl`, ['create', '--raw', `/api/v1/namespaces/prod/pods/${name}/eviction`, '-f', '-'], {
-    env: process.env,
-  });
+  const child = spawn(
+    `${process.env.CLUSTER_BIN}/kubectl`,
+    ['create', '--raw', `/api/v1/namespaces/prod/pods/${name}/eviction`, '-f', '-'],
+    {
+      env: process.env,
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -24,13 +24,18 @@ function toMiB(quantity: string | undefined): number | undefined {
 
 test("each app container's working set, against its request and limit", async () => {
   const node = (await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
-  const summary = JSON.parse(await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`])) as Summary;
+  const summary = JSON.parse(
+    await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`]),
+  ) as Summary;
   const rows: string[] = [];
   for (const namespace of ['staging', 'prod']) {
     for (const pod of await pods(namespace, 'app in (server,order,customer)')) {
       for (const container of pod.spec.containers) {
         const stats = summary.pods
-          .find((entry) => entry.podRef.name === pod.metadata.name && entry.podRef.namespace === namespace)
+          .find(
+            (entry) =>
+              entry.podRef.name === pod.metadata.name && entry.podRef.namespace === namespace,
+          )
           ?.containers.find((entry) => entry.name === container.name);
         const workingSet = (stats?.memory?.workingSetBytes ?? 0) / MiB;
         const request = toMiB(container.resources?.requests?.memory);
@@ -41,7 +46,11 @@ test("each app container's working set, against its request and limit", async ()
         assert.ok(workingSet > 0, `the kubelet reports ${pod.metadata.name}`);
         if (limit) assert.ok(workingSet < limit, `${pod.metadata.name} is below its limit`);
         const status = pod.status.containerStatuses?.find((entry) => entry.name === container.name);
-        assert.notEqual(status?.lastState?.terminated?.reason, 'OOMKilled', `${pod.metadata.name} was never OOM-killed`);
+        assert.notEqual(
+          status?.lastState?.terminated?.reason,
+          'OOMKilled',
+          `${pod.metadata.name} was never OOM-killed`,
+        );
       }
     }
   }

@@ -185,7 +185,10 @@ export function eventRoutes(
           { orderId: request.params.id },
           deps.timeoutMs,
         );
-        if (!order || (order.customerId !== principal.sub && !(await holdsRole(request, 'barista')))) {
+        if (
+          !order ||
+          (order.customerId !== principal.sub && !(await holdsRole(request, 'barista')))
+        ) {
           throw problems.notFound(`no order has id ${request.params.id}`);
         }
         return order.id;
