@@ -260,7 +260,7 @@ describe('rolling upgrade of staging under traffic', () => {
 
     // No lost orders: each customer's history holds exactly the orders the API answered.
     for (const customer of customers) {
-      const history = await api.call<{ orders: Order[] }>('GET', '/v1/orders', {
+      const history = await api.call<{ orders: Order[] }>('GET', '/v1/orders?limit=200', {
         token: customer.token,
       });
       assert.deepEqual(
