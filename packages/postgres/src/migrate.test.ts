@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer, connect } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -190,4 +191,31 @@ test('a statement running past statement_timeout is cancelled and nothing of its
     /canceling statement due to statement timeout/,
   );
   assert.deepEqual(await query(config, "SELECT to_regclass('slow') AS slow"), [{ slow: null }]);
+});
+
+test('a database that becomes reachable only after a few seconds is waited for, not failed', async () => {
+  const config = await freshDatabase();
+  // A port that refuses connections for 2 s, then forwards them to the real server.
+  const forwarder = createServer((socket) => {
+    const upstream = connect(config.DB_PORT, config.DB_HOST);
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+  const opening = setTimeout(() => forwarder.listen(port, '127.0.0.1'), 2_000);
+  try {
+    const started = Date.now();
+    const result = await migrate(options({ ...config, DB_PORT: port }));
+    assert.deepEqual(result.applied, ['1_drinks', '2_seed']);
+    assert.ok(Date.now() - started >= 2_000, 'it waited for the database');
+  } finally {
+    clearTimeout(opening);
+    forwarder.close();
+  }
 });

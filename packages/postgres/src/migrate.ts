@@ -5,7 +5,12 @@ import { runner } from 'node-pg-migrate';
 import { env, loadConfig } from '@everything/config';
 import { runMain } from '@everything/lifecycle';
 import { createLogger, type Logger } from '@everything/logger';
-import { connectionOptions, postgresEnv, type PostgresConfig } from './pool.ts';
+import {
+  connectionOptions,
+  isDatabaseUnavailable,
+  postgresEnv,
+  type PostgresConfig,
+} from './pool.ts';
 
 export interface MigrateOptions {
   config: PostgresConfig;
@@ -122,8 +127,7 @@ async function withMigrationLock<T>(
   settings: { lockTimeoutMs: number; statementTimeoutMs: number },
   work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client({ ...connection, query_timeout: undefined });
-  await client.connect();
+  const client = await connectPatiently({ ...connection, query_timeout: undefined });
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(`SET lock_timeout = ${Math.trunc(settings.lockTimeoutMs)}`);
@@ -161,4 +165,28 @@ export function migrateCommand(service: string, migrationsDir: URL, argv = proce
     // Declined or unanswered: the database is still behind, which a script must not mistake for success.
     if (declined) process.exitCode = 2;
   });
+}
+
+/** How long a migration run waits for its database to become reachable before it fails. */
+const CONNECT_WITHIN_MS = 30_000;
+
+/**
+ * Connects, retrying while the database cannot be reached for up to CONNECT_WITHIN_MS. A
+ * migration Job's pod starts with the database Service's name not yet resolvable, or its own
+ * address not yet admitted by the NetworkPolicy engine (k3s' kube-router adds it seconds after
+ * the pod starts); failing at once would spend one of the Job's few retries on that race.
+ */
+async function connectPatiently(config: pg.ClientConfig): Promise<pg.Client> {
+  const deadline = Date.now() + CONNECT_WITHIN_MS;
+  for (;;) {
+    const client = new pg.Client(config);
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (!isDatabaseUnavailable(error) || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }
