@@ -18,7 +18,7 @@ import { OrderRepository } from './orders/order-repository.ts';
 import { Ordering } from './orders/ordering.ts';
 import { createActivities } from './temporal/activities.ts';
 import { temporalOrderWorkflows } from './temporal/order-workflows.ts';
-import { createOrderWorker } from './temporal/worker.ts';
+import { createOrderWorker, type WorkerSizing } from './temporal/worker.ts';
 
 export interface OrderDeps {
   pool: pg.Pool;
@@ -36,6 +36,8 @@ export interface OrderDeps {
     plugins?: WorkerPlugin[];
     /** Workflow code bundled ahead of time; without it the worker bundles at start. */
     workflowBundlePath?: string | undefined;
+    /** Cache, task slots and pollers; a Raspberry Pi's sizing when not given. */
+    sizing?: WorkerSizing | undefined;
   };
   customers: customerV1.CustomerServiceClient;
   kafka: { brokers: string[]; topic: string };
@@ -74,6 +76,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     taskQueue: temporal.taskQueue,
     plugins: temporal.plugins ?? [],
     workflowBundlePath: temporal.workflowBundlePath,
+    sizing: temporal.sizing,
     activities: createActivities({
       orders,
       customers: deps.customers,
