@@ -16,6 +16,13 @@ export interface MemoryFigures {
   /** The highest usage since the cgroup was created (v2: memory.peak, v1: max_usage_in_bytes). */
   peakMiB: number;
   oomKills: number;
+  /**
+   * Resident set of the processes (VmRSS): anonymous memory plus every file page they map,
+   * including the node binary's pages that another cgroup already brought into the page cache,
+   * which this cgroup is then not charged for (in a pod it is, when the image's files are not
+   * yet cached on the node). The working set lies between anonMiB and this.
+   */
+  rssMiB: number;
 }
 
 const MiB = 1024 * 1024;
@@ -85,8 +92,19 @@ export class MemoryCgroup {
     return `echo $$ > ${path.join(this.dir, 'cgroup.procs')} && exec "$@"`;
   }
 
+  private async rssMiB(): Promise<number> {
+    const pids = (await readFile(path.join(this.dir, 'cgroup.procs'), 'utf8')).split('\n');
+    let kB = 0;
+    for (const pid of pids.filter(Boolean)) {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      kB += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+    }
+    return kB / 1024;
+  }
+
   async figures(): Promise<MemoryFigures> {
     const read = (file: string) => readFile(path.join(this.dir, file), 'utf8');
+    const rssMiB = await this.rssMiB();
     const stat = parseStat(await read('memory.stat'));
     if (this.version === 2) {
       const usage = Number(await read('memory.current'));
@@ -99,6 +117,7 @@ export class MemoryCgroup {
         anonMiB: (stat.get('anon') ?? 0) / MiB,
         peakMiB: peak / MiB,
         oomKills: events.get('oom_kill') ?? 0,
+        rssMiB,
       };
     }
     const usage = Number(await read('memory.usage_in_bytes'));
@@ -108,6 +127,7 @@ export class MemoryCgroup {
       anonMiB: (stat.get('total_rss') ?? 0) / MiB,
       peakMiB: Number(await read('memory.max_usage_in_bytes')) / MiB,
       oomKills: oom.get('oom_kill') ?? 0,
+      rssMiB,
     };
   }
 

@@ -10,12 +10,16 @@
 // open orders (Temporal's workflow cache is bounded by TEMPORAL_MAX_CACHED_WORKFLOWS).
 // Runs against the dev stack's servers (`make stack-up`), as root (it creates cgroups):
 // `make bench`. BENCH_VARIANTS=after measures only the bundle.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { mkdirSync, openSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { parseAllDocuments } from 'yaml';
@@ -25,13 +29,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const MENU_READS = 1_000;
 const ORDERS = 500;
 const COMPLETED = 200;
-const OPEN_AT_END = 3_000;
+/** Open orders at the end (BENCH_OPEN_ORDERS: fewer for a quick look on a slow machine). */
+const OPEN_AT_END = Number(process.env.BENCH_OPEN_ORDERS ?? 3_000);
 /** Concurrent requests of the load (a café's worth, not a stress test). */
 const CONCURRENCY = 4;
 /** Orders per customer: 20 lattes (80.00) stay under the tab's limit of 100.00. */
 const ORDERS_PER_CUSTOMER = 20;
 
 type Service = 'server' | 'order' | 'customer';
+const mib = (value: number) => `${value.toFixed(0)} MiB`;
 const services: Service[] = ['server', 'order', 'customer'];
 
 /** Issue 11's goals, MiB: idle and after the load. */
@@ -58,6 +64,9 @@ const stack = {
   customerDbPassword: stackEnv('CUSTOMER_DB_PASSWORD'),
 };
 const ports = { server: 48080, order: 45051, customer: 45052 };
+/** Each service's log lines (warnings and errors), one file per run and service. */
+const logDir = `${root}.dev/bench`;
+mkdirSync(logDir, { recursive: true });
 const admin = { email: 'bench-admin@everything.local', password: 'bench admin password' };
 
 // ---- the charts: limits and the environment that shapes memory ----------------------------
@@ -178,11 +187,11 @@ async function startService(
     {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env, ...(await variant.env(service)) },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', openSync(`${logDir}/${run}-${service}.log`, 'w'), 'pipe'],
     },
   );
   const stderr: string[] = [];
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr.push(chunk.toString());
     if (stderr.length > 50) stderr.shift();
   });
@@ -276,6 +285,10 @@ function environments(run: string) {
       TEMPORAL_ADDRESS: `127.0.0.1:${stack.temporalPort}`,
       TEMPORAL_NAMESPACE: stack.namespace,
       TEMPORAL_TASK_QUEUE: `bench-${run}`,
+      // A loaded machine is slow: the deadlines must not turn the load into errors.
+      UPSTREAM_TIMEOUT_MS: '15000',
+      // As the image runs it: from workflow code bundled ahead of time.
+      TEMPORAL_WORKFLOW_BUNDLE: workflowBundle,
       // Open orders stay open for the whole run.
       ORDER_ACCEPT_TIMEOUT_SECONDS: '3600',
     },
@@ -290,6 +303,7 @@ function environments(run: string) {
       JWT_SECRET: stackEnv('JWT_SECRET', 'a bench secret that is long enough to be accepted'),
       BOOTSTRAP_ADMIN_EMAIL: admin.email,
       BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+      UPSTREAM_TIMEOUT_MS: '15000',
       // The load comes from one address and a few accounts: the limits are not what is measured.
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_RATE_LIMIT_PER_MINUTE: '10000',
@@ -408,13 +422,18 @@ async function adminToken(): Promise<string> {
   throw new Error('the bootstrap admin never could sign in');
 }
 
+/** Requests answered 503 (the order service busy past the server's deadline), retried. */
+const unavailable = { count: 0 };
+
 /** Repeats a barista action while the order has not yet reached the state it needs. */
 async function act(token: string, orderId: string, action: string) {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
     const { status, body } = await call('POST', `/v1/orders/${orderId}/${action}`, { token });
     if (status === 200) return;
-    if (status !== 409) throw new Error(`${action}: ${status} ${JSON.stringify(body)}`);
-    await sleep(50);
+    if (status === 503) unavailable.count += 1;
+    else if (status !== 409) throw new Error(`${action}: ${status} ${JSON.stringify(body)}`);
+    await sleep(100);
   }
   throw new Error(`${action} of ${orderId} never became possible`);
 }
@@ -428,16 +447,22 @@ async function placeOrders(
   const timing = await timed(count, async (index) => {
     const customer = customers[Math.floor(index / ORDERS_PER_CUSTOMER)];
     if (!customer) throw new Error('not enough customers');
-    const order = (await expectStatus(
-      201,
-      call('POST', '/v1/orders', {
+    // A retry with the same key places the order once.
+    const key = randomUUID();
+    for (;;) {
+      const { status, body } = await call('POST', '/v1/orders', {
         token: customer.token,
-        headers: { 'idempotency-key': randomUUID() },
+        headers: { 'idempotency-key': key },
         body: { items: [{ menuItemId: latteId, quantity: 1 }] },
-      }),
-      'place an order',
-    )) as { id: string };
-    ids.push(order.id);
+      });
+      if (status === 201) {
+        ids.push((body as { id: string }).id);
+        return;
+      }
+      if (status !== 503) throw new Error(`place an order: ${status} ${JSON.stringify(body)}`);
+      unavailable.count += 1;
+      await sleep(500);
+    }
   });
   return { ids, timing };
 }
@@ -455,6 +480,8 @@ interface Result {
   menu: Timing;
   orders: Timing;
   deaths: string[];
+  /** Requests answered 503 and retried. */
+  retried: number;
 }
 
 async function measureAll(running: Record<Service, Running>) {
@@ -497,6 +524,9 @@ async function runVariant(variant: Variant): Promise<Result> {
       ),
     ) as Record<Service, number>;
     const idle = await measureAll(all);
+    console.log(
+      `idle: ${services.map((name) => `${name} ${mib(idle[name].workingSetMiB)}`).join(', ')}`,
+    );
 
     const menu = await timed(MENU_READS, async () => {
       await expectStatus(200, call('GET', '/v1/menu'), 'menu');
@@ -516,14 +546,32 @@ async function runVariant(variant: Variant): Promise<Result> {
     });
     await settle();
     const loaded = await measureAll(all);
+    console.log(
+      `after the load: ${services.map((name) => `${name} ${mib(loaded[name].workingSetMiB)}`).join(', ')}`,
+    );
     const orderAt300 = loaded.order;
     await placeOrders(OPEN_AT_END - (ORDERS - COMPLETED), latte.id);
     await settle();
     const orderAt3000 = await all.order.cgroup.figures();
+    console.log(`order with ${OPEN_AT_END} open orders: ${mib(orderAt3000.workingSetMiB)}`);
     const peak = await measureAll(all);
     stopping = true;
     await terminateWorkflows(`bench-${run}`);
-    return { variant, limits, idle, loaded, orderAt300, orderAt3000, peak, menu, orders, deaths };
+    const retried = unavailable.count;
+    unavailable.count = 0;
+    return {
+      variant,
+      limits,
+      idle,
+      loaded,
+      orderAt300,
+      orderAt3000,
+      peak,
+      menu,
+      orders,
+      deaths,
+      retried,
+    };
   } finally {
     for (const service of services) {
       const stopped = running[service];
@@ -560,15 +608,15 @@ async function terminateWorkflows(taskQueue: string) {
 
 // ---- report -------------------------------------------------------------------------------
 
-const mib = (value: number) => `${value.toFixed(0)} MiB`;
-
 function report(results: Result[]) {
   console.log(
     `\nMemory: working set (what the kubelet reads: usage minus inactive page cache) in a memory cgroup of the given limit; peak = highest usage; ${CONCURRENCY} requests at a time. Machine: ${process.env.BENCH_MACHINE ?? 'this machine, shared'}, node ${process.version}.`,
   );
   for (const result of results) {
     console.log(`\n${result.variant.name}: ${result.variant.describe}`);
-    console.log('service   limit    idle (goal)         after load (goal)   peak      OOM kills');
+    console.log(
+      'service   limit    idle (goal)         after load (goal)   peak      OOM kills  anon / RSS after load',
+    );
     for (const service of services) {
       const idle = result.idle[service].workingSetMiB;
       const loaded = result.loaded[service].workingSetMiB;
@@ -581,7 +629,8 @@ function report(results: Result[]) {
           `${mib(idle)} (≤ ${goal.idle} ${mark(idle, goal.idle)})`.padEnd(20),
           `${mib(loaded)} (≤ ${goal.loaded} ${mark(loaded, goal.loaded)})`.padEnd(20),
           mib(result.peak[service].peakMiB).padEnd(9),
-          String(result.peak[service].oomKills),
+          String(result.peak[service].oomKills).padEnd(10),
+          `${mib(result.loaded[service].anonMiB)} / ${mib(result.loaded[service].rssMiB)}`,
         ].join(' '),
       );
     }
@@ -589,6 +638,7 @@ function report(results: Result[]) {
     console.log(
       `order with 300 open orders ${mib(result.orderAt300.workingSetMiB)}, with ${OPEN_AT_END}: ${mib(result.orderAt3000.workingSetMiB)} (${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MiB)`,
     );
+    console.log(`requests answered 503 (busy past the deadline) and retried: ${result.retried}`);
     for (const death of result.deaths) console.log(`DIED: ${death}`);
   }
   console.log('\nThroughput and latency (same run):');
@@ -610,6 +660,12 @@ function report(results: Result[]) {
   }
 }
 
+const workflowBundle = path.join(await mkdtemp(path.join(tmpdir(), 'bench-')), 'workflows.js');
+await promisify(execFile)(
+  process.execPath,
+  ['services/order/src/bundle-workflows.ts', workflowBundle],
+  { cwd: root },
+);
 const chosen = (process.env.BENCH_VARIANTS ?? 'before,after').split(',');
 const results: Result[] = [];
 for (const variant of variants.filter((candidate) => chosen.includes(candidate.name)))
