@@ -82,12 +82,14 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
 
   test('keeps its inline source map to mappings: stack traces name the source, without its text', async () => {
     const code = await readFile(bundle, 'utf8');
-    const marker = '//# sourceMappingURL=data:application/json;base64,';
-    const at = code.lastIndexOf(marker);
+    const at = code.lastIndexOf('//# sourceMappingURL=data:');
     assert.ok(at > 0, 'the worker requires an inline source map');
-    const map = JSON.parse(
-      Buffer.from(code.slice(at + marker.length).trim(), 'base64').toString('utf8'),
-    ) as { sources: string[]; mappings: string; sourcesContent?: unknown };
+    const data = code.indexOf('base64,', at) + 'base64,'.length;
+    const map = JSON.parse(Buffer.from(code.slice(data).trim(), 'base64').toString('utf8')) as {
+      sources: string[];
+      mappings: string;
+      sourcesContent?: unknown;
+    };
     assert.equal(map.sourcesContent, undefined);
     assert.ok(map.mappings.length > 0);
     assert.ok(map.sources.some((source) => source.endsWith('workflows/order-workflow.ts')));

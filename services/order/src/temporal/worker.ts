@@ -21,7 +21,7 @@ export async function bundleOrderWorkflows(plugins: BundlerPlugin[]): Promise<st
   return withoutSourcesInMap(code);
 }
 
-const inlineMap = '//# sourceMappingURL=data:application/json;base64,';
+const inlineMap = '//# sourceMappingURL=data:';
 
 /**
  * The bundle's inline source map without the sources' text, which is most of its size and is
@@ -30,12 +30,13 @@ const inlineMap = '//# sourceMappingURL=data:application/json;base64,';
  */
 export function withoutSourcesInMap(code: string): string {
   const at = code.lastIndexOf(inlineMap);
-  if (at < 0) return code;
-  const map = JSON.parse(
-    Buffer.from(code.slice(at + inlineMap.length).trim(), 'base64').toString('utf8'),
-  ) as { sourcesContent?: unknown };
+  const data = code.indexOf('base64,', at) + 'base64,'.length;
+  if (at < 0 || data < at) return code;
+  const map = JSON.parse(Buffer.from(code.slice(data).trim(), 'base64').toString('utf8')) as {
+    sourcesContent?: unknown;
+  };
   delete map.sourcesContent;
-  return `${code.slice(0, at)}${inlineMap}${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
+  return `${code.slice(0, data)}${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
 }
 
 /** How much the worker holds and runs at once (TEMPORAL_* variables of the order config). */
