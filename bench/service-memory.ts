@@ -371,6 +371,9 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 };
 
+const timingLine = (name: string, timing: Timing) =>
+  `${name.padEnd(22)} ${(timing.count / timing.seconds).toFixed(1).padStart(7)} /s   p50 ${percentile(timing.latenciesMs, 50).toFixed(1)} ms   p95 ${percentile(timing.latenciesMs, 95).toFixed(1)} ms`;
+
 async function waitReady(running: Record<Service, Running>) {
   for (let attempt = 0; attempt < 240; attempt += 1) {
     for (const [service, { exit, child }] of Object.entries(running)) {
@@ -536,7 +539,9 @@ async function runVariant(variant: Variant): Promise<Result> {
     };
     const latte = items.find((item) => item.name === 'Caffè latte');
     if (!latte) throw new Error('no Caffè latte on the menu');
+    console.log(timingLine(`GET /v1/menu × ${MENU_READS}`, menu));
     const { ids, timing: orders } = await placeOrders(ORDERS, latte.id);
+    console.log(timingLine(`POST /v1/orders × ${ORDERS}`, orders));
     await timed(COMPLETED, async (index) => {
       const id = ids[index];
       if (!id) return;
@@ -642,12 +647,10 @@ function report(results: Result[]) {
     for (const death of result.deaths) console.log(`DIED: ${death}`);
   }
   console.log('\nThroughput and latency (same run):');
-  const line = (name: string, timing: Timing) =>
-    `${name.padEnd(22)} ${(timing.count / timing.seconds).toFixed(1).padStart(7)} /s   p50 ${percentile(timing.latenciesMs, 50).toFixed(1)} ms   p95 ${percentile(timing.latenciesMs, 95).toFixed(1)} ms`;
   for (const result of results) {
     console.log(result.variant.name);
-    console.log(`  ${line(`GET /v1/menu × ${MENU_READS}`, result.menu)}`);
-    console.log(`  ${line(`POST /v1/orders × ${ORDERS}`, result.orders)}`);
+    console.log(`  ${timingLine(`GET /v1/menu × ${MENU_READS}`, result.menu)}`);
+    console.log(`  ${timingLine(`POST /v1/orders × ${ORDERS}`, result.orders)}`);
   }
   const [before, after] = results;
   if (before && after) {
