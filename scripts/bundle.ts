@@ -88,7 +88,8 @@ export async function bundleService(service: string): Promise<string> {
     banner: { js: banner },
     // Files beside the code; read only when Node runs with --enable-source-maps.
     sourcemap: 'linked',
-    chunkNames: 'chunks/[name]-[hash]',
+    // Chunks beside the entries: every module of the bundle sits at the depth of src/*.ts.
+    chunkNames: '[name]-[hash]',
     logLevel: 'warning',
   });
   return outdir;
