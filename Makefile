@@ -38,8 +38,10 @@ stack-up: ## Start only the infrastructure of the dev stack (to run one service 
 stack-down: ## Stop the infrastructure of the dev stack
 	@STACK=dev scripts/stack.sh down
 
-bench: ## Memory of each service after traffic, against the 64 MiB budget (needs `make stack-up`)
-	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && node bench/service-memory.ts'
+bench: ## Memory in cgroups at the charts' limits, idle and loaded, throughput before/after (`make stack-up`; root)
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && export STACK=dev && source scripts/env/dev.sh \
+	  && load_stack_secrets && export PG_PORT VALKEY_PORT KAFKA_PORT TEMPORAL_PORT ENVIRONMENT \
+	  && node scripts/bundle.ts && node bench/service-memory.ts'
 
 # A real single-node Kubernetes on this machine (root), with the system deployed on it:
 # see k8s/README.md, "Try it on one machine".

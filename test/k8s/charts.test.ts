@@ -57,6 +57,17 @@ const appSecrets = new Set([
   'bootstrap-admin/password',
 ]);
 
+/** Read by Node and glibc rather than the service: the chart derives them from the memory limit. */
+const runtimeVariables = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
+const withoutRuntimeVariables = (environment: Map<string, Value>) =>
+  new Map([...environment].filter(([name]) => !runtimeVariables.has(name)));
+
+const toMiB = (quantity: string) => {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  assert.ok(match, `${quantity}: a memory quantity in Mi or Gi`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+};
+
 const required = (shape: Shape) =>
   Object.keys(shape).filter((name) => !shape[name]?.safeParse(undefined).success);
 
@@ -91,7 +102,19 @@ for (const environment of environments) {
         assertContract(
           `${name} (${environment})`,
           shape,
-          containerEnv(objects, onlyContainer(deployment)),
+          withoutRuntimeVariables(containerEnv(objects, onlyContainer(deployment))),
+        );
+      });
+
+      test(`${name}: Node's heap follows the memory limit and leaves room below it`, () => {
+        const container = onlyContainer(find(objects, 'Deployment', name));
+        const limitMiB = toMiB(container.resources?.limits?.memory ?? '');
+        const options = container.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value;
+        const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(options ?? '')?.[1]);
+        assert.ok(heapMiB > 0, `${name}: NODE_OPTIONS sets --max-old-space-size`);
+        assert.ok(
+          heapMiB <= limitMiB * 0.75,
+          `${name}: a heap of ${heapMiB} MiB leaves too little of ${limitMiB} MiB to the rest`,
         );
       });
 
@@ -109,7 +132,7 @@ for (const environment of environments) {
         assert.match(onlyContainer(deployment).image, new RegExp(`/${name}:[A-Za-z0-9_.-]+$`));
       });
 
-      test(`${name}: hardened pods with the seed's resource requests`, () => {
+      test(`${name}: hardened pods with a memory request within their limit`, () => {
         for (const object of objects.filter(
           (o) => o.spec?.template && o.metadata.labels?.['app.kubernetes.io/name'] === name,
         )) {
@@ -124,8 +147,11 @@ for (const environment of environments) {
             assert.equal(container.securityContext?.readOnlyRootFilesystem, true);
             assert.equal(container.securityContext.allowPrivilegeEscalation, false);
             assert.deepEqual(container.securityContext.capabilities?.drop, ['ALL']);
-            assert.deepEqual(container.resources?.requests, { memory: '64Mi', cpu: '100m' });
-            assert.ok(container.resources.limits?.memory, 'a memory limit');
+            const requests = container.resources?.requests ?? {};
+            const limits = container.resources?.limits ?? {};
+            assert.ok(requests.memory && requests.cpu, 'memory and CPU requests');
+            assert.ok(limits.memory, 'a memory limit');
+            assert.ok(toMiB(requests.memory) <= toMiB(limits.memory), 'request within the limit');
           }
         }
       });

@@ -19,7 +19,7 @@ import { Ordering } from './orders/ordering.ts';
 import { StalledOrderSweeper, type StalledOrderSettings } from './orders/stalled-orders.ts';
 import { createActivities } from './temporal/activities.ts';
 import { temporalOrderWorkflows } from './temporal/order-workflows.ts';
-import { createOrderWorker } from './temporal/worker.ts';
+import { createOrderWorker, type WorkerSizing } from './temporal/worker.ts';
 
 export interface OrderDeps {
   pool: pg.Pool;
@@ -37,6 +37,8 @@ export interface OrderDeps {
     plugins?: WorkerPlugin[];
     /** Workflow code bundled ahead of time; without it the worker bundles at start. */
     workflowBundlePath?: string | undefined;
+    /** Cache, task slots and pollers; a Raspberry Pi's sizing when not given. */
+    sizing?: WorkerSizing | undefined;
   };
   customers: customerV1.CustomerServiceClient;
   kafka: { brokers: string[]; topic: string };
@@ -77,6 +79,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     taskQueue: temporal.taskQueue,
     plugins: temporal.plugins ?? [],
     workflowBundlePath: temporal.workflowBundlePath,
+    sizing: temporal.sizing,
     activities: createActivities({
       orders,
       customers: deps.customers,
