@@ -4,13 +4,13 @@ import type { customerV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import { verifyRefreshToken } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
-import { Problem as ProblemSchema, Tokens } from '../schemas.ts';
+import { Email, NonBlankText, Problem as ProblemSchema, Text, Tokens } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
 import { roleOf } from '../upstream/convert.ts';
 
 const Credentials = Type.Object({
-  email: Type.String({ minLength: 3, maxLength: 254 }),
-  password: Type.String({ minLength: 8, maxLength: 256 }),
+  email: Email,
+  password: Text({ minLength: 8, maxLength: 256 }),
 });
 
 /** POST /v1/auth/register, /login, /refresh: the customer service checks credentials; the server issues tokens. */
@@ -44,9 +44,10 @@ export function authRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Create an account and sign in',
+        security: [],
         body: Type.Intersect([
           Credentials,
-          Type.Object({ displayName: Type.String({ minLength: 1, maxLength: 80 }) }),
+          Type.Object({ displayName: NonBlankText({ minLength: 1, maxLength: 80 }) }),
         ]),
         response: { 201: Tokens, ...errors },
       },
@@ -79,6 +80,7 @@ export function authRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Sign in',
+        security: [],
         body: Credentials,
         response: { 200: Tokens, ...errors },
       },
@@ -111,7 +113,8 @@ export function authRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token for new tokens, with the current role',
-        body: Type.Object({ refreshToken: Type.String({ minLength: 1 }) }),
+        security: [],
+        body: Type.Object({ refreshToken: Text({ minLength: 1, maxLength: 4096 }) }),
         response: { 200: Tokens, ...errors },
       },
     },
