@@ -37,4 +37,7 @@ log test "unit, integration and end-to-end tests"
 # client (Temporal's core) still holds the event loop; see teardownStep in test-support.
 node --test --test-reporter=spec --test-force-exit "$@" \
   'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'web/src/**/*.test.ts' 'test/**/*.test.ts'
+
+log test "the API against its OpenAPI document (Schemathesis, as each role)"
+scripts/schemathesis.sh
 log test "passed in $(($(date +%s) - started))s"
