@@ -67,15 +67,19 @@ export class Favorites {
         throw new ValidationError(`options[${index}]`, 'lists an option twice');
     }
     await withTransaction(this.#pool, async (client) => {
-      // The customer's row is the lock that makes count-then-insert exact under concurrent saves.
+      // The customer's row is the lock that makes count-then-insert exact under concurrent
+      // saves; the count is a statement of its own, so that it sees what the saves this one
+      // waited for committed.
+      const locked = await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [
+        customerId,
+      ]);
+      if (locked.rowCount === 0) throw new UnknownCustomerError(`no customer has id ${customerId}`);
       const { rows } = await client.query<{ saved: number; known: boolean }>(
-        `SELECT (SELECT count(*)::int FROM favorites WHERE customer_id = c.id) AS saved,
-                EXISTS (SELECT 1 FROM favorites WHERE customer_id = c.id AND menu_item_id = $2) AS known
-           FROM customers c WHERE c.id = $1 FOR UPDATE`,
+        `SELECT count(*)::int AS saved, COALESCE(bool_or(menu_item_id = $2), false) AS known
+           FROM favorites WHERE customer_id = $1`,
         [customerId, favorite.menuItemId],
       );
-      const current = rows[0];
-      if (!current) throw new UnknownCustomerError(`no customer has id ${customerId}`);
+      const current = rows[0] ?? { saved: 0, known: false };
       if (!current.known && current.saved >= MAX_FAVORITES) {
         throw new TooManyFavoritesError(
           `favorites: at most ${MAX_FAVORITES} can be saved; remove one first`,
