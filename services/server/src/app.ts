@@ -8,7 +8,7 @@ import type { Valkey } from '@everything/valkey';
 import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { FavoritesCache } from './favorites-cache.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
-import { exactDocument } from './openapi-document.ts';
+import { exactDocument, serializationKeywords } from './openapi-document.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -46,6 +46,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Only the given number of proxy hops may set the client's address (X-Forwarded-For).
     trustProxy: (_address: string, hop: number) => hop < deps.trustProxyHops,
+    ajv: { plugins: [serializationKeywords] },
   });
   const answerMethodsNotAllowed = methodNotAllowed(app);
   const pageFallback = deps.webRoot ? await registerWebApp(app, deps.webRoot) : undefined;

@@ -15,7 +15,7 @@ const METHODS: HTTPMethods[] = [
 ];
 
 /**
- * A known path asked with a method it does not have answers 405 with an Allow header (RFC 9110
+ * A path of the API asked with a method it does not have answers 405 with an Allow header (RFC 9110
  * §15.5.6), as problem details, instead of 404: the path exists, and the client is told what
  * it takes. Call before any route is added: it watches them, and the function it returns adds
  * the 405 routes, once every other route is in.
@@ -23,7 +23,8 @@ const METHODS: HTTPMethods[] = [
 export function methodNotAllowed(app: FastifyInstance): () => void {
   const allowedByPath = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
-    if (route.url.includes('*')) return;
+    // The API's paths: those the document describes (files, docs and probes hide themselves).
+    if (route.schema?.hide === true || route.url.includes('*')) return;
     const allowed = allowedByPath.get(route.url) ?? new Set<string>();
     for (const method of [route.method].flat()) allowed.add(method.toUpperCase());
     // Fastify answers HEAD for every GET route by itself.
