@@ -54,8 +54,21 @@ const register = async (displayName: string) => {
   return credentials;
 };
 
+/** The server puts the bootstrap admin in place just after it starts listening. */
+async function signInAdmin(email: string, password: string, seconds: number): Promise<string> {
+  const deadline = Date.now() + seconds * 1_000;
+  for (;;) {
+    try {
+      return (await signIn(email, password)).accessToken;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 await untilReady(60);
-const admin = (await signIn(adminEmail, adminPassword)).accessToken;
+const admin = await signInAdmin(adminEmail, adminPassword, 30);
 const customer = await register('customer');
 const barista = await register('barista');
 const { id } = await send<{ id: string }>(

@@ -42,7 +42,8 @@ env "${order_env[@]}" node services/order/src/migrate.ts -y >/dev/null
 env "${customer_env[@]}" node services/customer/src/migrate.ts -y >/dev/null
 
 # The services as they run in production, as processes. Fuzzing sends thousands of requests a
-# minute from one address: the rate limits are raised so that they do not hide what is behind.
+# minute from one address: the rate limits are raised so that they do not hide what is behind,
+# and the upstream deadline too, so that a busy machine is not mistaken for an outage.
 stop_services() {
   for name in server order customer; do stop_daemon "api-$name"; done
   if $own_stack; then scripts/stack.sh down; fi
@@ -54,10 +55,10 @@ start_daemon api-order env "${order_env[@]}" LOG_LEVEL=warn node services/order/
 wait_for_port customer "$CUSTOMER_PORT" 60
 wait_for_port order "$ORDER_PORT" 60
 start_daemon api-server env "${server_env[@]}" LOG_LEVEL=warn RATE_LIMIT_PER_MINUTE=100000 \
-  AUTH_RATE_LIMIT_PER_MINUTE=10000 ACCESS_TOKEN_TTL_SECONDS=3600 node services/server/src/main.ts
+  AUTH_RATE_LIMIT_PER_MINUTE=10000 ACCESS_TOKEN_TTL_SECONDS=3600 UPSTREAM_TIMEOUT_MS=10000 node services/server/src/main.ts
 base="http://127.0.0.1:$SERVER_PORT"
 
-declare -A tokens
+declare -A tokens=()
 while IFS='=' read -r role token; do tokens[$role]=$token; done < <(
   env BOOTSTRAP_ADMIN_EMAIL="$BOOTSTRAP_ADMIN_EMAIL" BOOTSTRAP_ADMIN_PASSWORD="$BOOTSTRAP_ADMIN_PASSWORD" \
     node scripts/api-roles.ts "$base"

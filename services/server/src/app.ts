@@ -8,7 +8,8 @@ import type { Valkey } from '@everything/valkey';
 import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { FavoritesCache } from './favorites-cache.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
-import { exactDocument, serializationKeywords } from './openapi-document.ts';
+import { exactDocument } from './openapi-document.ts';
+import { requestValidator } from './request-validation.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -46,8 +47,11 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Only the given number of proxy hops may set the client's address (X-Forwarded-For).
     trustProxy: (_address: string, hop: number) => hop < deps.trustProxyHops,
-    ajv: { plugins: [serializationKeywords] },
+    // A body's "__proto__" key is dropped rather than the body refused: it is just another
+    // unknown field, and dropping it is what keeps it from reaching an object's prototype.
+    onProtoPoisoning: 'remove',
   });
+  app.setValidatorCompiler(requestValidator());
   const answerMethodsNotAllowed = methodNotAllowed(app);
   const pageFallback = deps.webRoot ? await registerWebApp(app, deps.webRoot) : undefined;
   registerProblemHandlers(app, pageFallback);

@@ -38,18 +38,22 @@ export function methodNotAllowed(app: FastifyInstance): () => void {
       const missing = METHODS.filter((method) => !allowed.includes(method));
       if (missing.length === 0) continue;
       const allow = METHODS.filter((method) => allowed.includes(method)).join(', ');
+      const refuse = (method: string) =>
+        new Problem(
+          405,
+          'method-not-allowed',
+          'Method not allowed',
+          `${method} is not one of ${allow} on this path.`,
+          { headers: { allow } },
+        );
       app.route({
         method: missing,
         url,
         schema: { hide: true },
+        // Refused before the body is read: whatever it carries, the method is what is wrong.
+        onRequest: (request, _reply, done) => done(refuse(request.method)),
         handler: (request) => {
-          throw new Problem(
-            405,
-            'method-not-allowed',
-            'Method not allowed',
-            `${request.method} is not one of ${allow} on this path.`,
-            { headers: { allow } },
-          );
+          throw refuse(request.method);
         },
       });
     }

@@ -127,6 +127,8 @@ test('a method a known path does not have is a 405 problem with an Allow header,
     ['PUT', '/v1/orders', 'GET, HEAD, POST'],
     ['GET', `/v1/orders/${randomUUID()}/accept`, 'POST'],
     ['OPTIONS', '/v1/customers/me', 'GET, HEAD'],
+    // A method with a body, sent without one: refused for its method, not for a missing type.
+    ['QUERY', '/v1/orders/usual', 'POST'],
   ] as const) {
     const response = await app.inject({ method, url });
     assert.equal(response.statusCode, 405, `${method} ${url}`);
@@ -146,3 +148,45 @@ function findProperty(schema: unknown, name: string): SchemaObject | undefined {
     .map((value) => findProperty(value, name))
     .find((found) => found !== undefined);
 }
+
+test('a JSON body is taken as sent: a boolean for text, or text for a boolean, is a 400 naming the field', async () => {
+  const register = (payload: object) =>
+    app.inject({ method: 'POST', url: '/v1/auth/register', payload });
+  const wrongType = await register({
+    email: `${randomUUID()}@example.com`,
+    password: 'correct horse',
+    displayName: false,
+  });
+  assert.equal(wrongType.statusCode, 400);
+  assert.deepEqual(
+    wrongType.json<{ errors: { field: string }[] }>().errors.map((error) => error.field),
+    ['displayName'],
+  );
+  // The query string is text: there a number is still read from it.
+  const limited = await app.inject({
+    method: 'GET',
+    url: '/v1/orders?limit=5',
+    headers: {
+      authorization: `Bearer ${
+        (
+          await register({
+            email: `${randomUUID()}@example.com`,
+            password: 'correct horse',
+            displayName: 'Ada',
+          })
+        ).json<{ accessToken: string }>().accessToken
+      }`,
+    },
+  });
+  assert.equal(limited.statusCode, 200);
+});
+
+test('a "__proto__" key in a body is dropped like any unknown field, not a reason to refuse the body', async () => {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/register',
+    headers: { 'content-type': 'application/json' },
+    payload: `{"email": "${randomUUID()}@example.com", "password": "correct horse", "displayName": "Ada", "extra": {"__proto__": {"role": "admin"}}}`,
+  });
+  assert.equal(response.statusCode, 201);
+});

@@ -33,19 +33,6 @@ declare module 'fastify' {
   }
 }
 
-/**
- * An Ajv plugin for Fastify's validator: OpenAPI's serialization keywords of query parameters
- * (`style: form, explode: false` is `status=placed,accepted`) are annotations to it, which the
- * document generator copies onto the parameters.
- */
-export function serializationKeywords<Ajv extends { addKeyword(keyword: string): unknown }>(
-  ajv: Ajv,
-): Ajv {
-  ajv.addKeyword('style');
-  ajv.addKeyword('explode');
-  return ajv;
-}
-
 const problem = (description: string): Response => ({
   description,
   content: { [PROBLEM_JSON]: { schema: Problem } },
