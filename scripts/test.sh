@@ -41,4 +41,7 @@ log test "unit, integration and end-to-end tests"
 patterns=('packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'web/src/**/*.test.ts')
 for dir in test/*/; do [ "$dir" = test/cluster/ ] || patterns+=("$dir**/*.test.ts"); done
 node --test --test-reporter=spec --test-force-exit "$@" "${patterns[@]}"
+
+log test "the API against its OpenAPI document (Schemathesis, as each role)"
+scripts/schemathesis.sh
 log test "passed in $(($(date +%s) - started))s"

@@ -21,6 +21,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /** Format: email */
             email: string;
             password: string;
           };
@@ -49,7 +50,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -70,7 +72,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -91,7 +94,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -112,7 +116,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -133,7 +138,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -194,7 +200,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -215,7 +222,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -236,7 +244,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -306,7 +315,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -327,7 +337,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -348,7 +359,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -369,7 +381,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -390,7 +403,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -433,6 +447,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /** Format: email */
             email: string;
             password: string;
           } & {
@@ -463,7 +478,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -484,7 +500,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -505,7 +522,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -526,7 +544,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -547,7 +566,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -629,7 +649,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -650,7 +671,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -671,7 +693,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -692,7 +715,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -713,7 +737,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -734,7 +759,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -793,7 +819,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -814,7 +841,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -835,7 +863,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -856,7 +885,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -877,7 +907,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -898,7 +929,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -970,7 +1002,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -991,7 +1024,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1012,7 +1046,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1033,7 +1068,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1054,7 +1090,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1075,7 +1112,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1142,7 +1180,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1163,7 +1202,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1184,7 +1224,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1205,7 +1246,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1226,7 +1268,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1247,7 +1290,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1290,9 +1334,10 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
+            /** @description Option ids of the item; groups left out take their default. */
             options?: string[];
             quantity?: number;
           };
@@ -1324,7 +1369,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1345,7 +1391,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1366,7 +1413,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1387,7 +1435,52 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1408,7 +1501,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1429,7 +1523,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1472,7 +1567,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1493,7 +1589,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1514,7 +1611,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1535,7 +1633,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1556,7 +1655,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1577,7 +1677,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1632,7 +1733,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1653,7 +1755,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1674,7 +1777,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1695,7 +1799,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1716,7 +1821,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1737,7 +1843,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1797,7 +1904,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1818,7 +1926,30 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1839,7 +1970,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1879,7 +2011,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1900,7 +2033,30 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1921,7 +2077,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -1989,6 +2146,50 @@ export interface paths {
                 /** @description With every option group at its default. */
                 priceCents: number;
               }[];
+            };
+          };
+        };
+        /** @description Too many requests; wait for Retry-After. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description A service behind this one is unavailable, or the server is stopping. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
             };
           };
         };
@@ -2069,7 +2270,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2090,7 +2292,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2111,7 +2314,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2132,7 +2336,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2153,7 +2358,52 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description Too many requests; wait for Retry-After. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2174,7 +2424,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2232,7 +2483,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2253,7 +2505,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2274,7 +2527,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2295,7 +2549,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2316,7 +2571,52 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description Too many requests; wait for Retry-After. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2337,7 +2637,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2416,7 +2717,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2437,7 +2739,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2458,7 +2761,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2479,7 +2783,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2500,7 +2805,52 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description Too many requests; wait for Retry-After. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2521,7 +2871,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2552,8 +2903,8 @@ export interface paths {
       parameters: {
         query?: {
           limit?: number;
-          /** @description Comma-separated statuses (baristas and admins). */
-          status?: string;
+          /** @description Only orders in these statuses: the live queue (baristas and admins). */
+          status?: ('placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired')[];
         };
         header?: never;
         path?: never;
@@ -2601,6 +2952,7 @@ export interface paths {
                 pointsRedeemed: number;
                 /** @description Open orders ahead of this one (0 = next). */
                 queuePosition?: number;
+                /** @enum {string} */
                 status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
                 statusReason?: string;
                 totalCents: number;
@@ -2616,7 +2968,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2637,7 +2990,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2658,7 +3012,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2679,7 +3034,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2700,7 +3056,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2721,7 +3078,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2742,7 +3100,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2763,7 +3122,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2785,8 +3145,9 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: {
-          'idempotency-key'?: string;
+        header: {
+          /** @description Chosen by the client, new for each order it means to place (a UUID will do). */
+          'idempotency-key': string;
         };
         path?: never;
         cookie?: never;
@@ -2846,6 +3207,7 @@ export interface paths {
               pointsRedeemed: number;
               /** @description Open orders ahead of this one (0 = next). */
               queuePosition?: number;
+              /** @enum {string} */
               status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               statusReason?: string;
               totalCents: number;
@@ -2860,7 +3222,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2881,7 +3244,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2902,7 +3266,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2923,7 +3288,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2944,7 +3310,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2965,7 +3332,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -2986,7 +3354,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3007,7 +3376,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3088,6 +3458,7 @@ export interface paths {
               pointsRedeemed: number;
               /** @description Open orders ahead of this one (0 = next). */
               queuePosition?: number;
+              /** @enum {string} */
               status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               statusReason?: string;
               totalCents: number;
@@ -3102,7 +3473,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3123,7 +3495,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3144,7 +3517,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3165,7 +3539,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3186,7 +3561,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3207,7 +3583,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3228,7 +3605,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3249,7 +3627,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3296,7 +3675,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
             reason?: string;
@@ -3343,6 +3722,7 @@ export interface paths {
               pointsRedeemed: number;
               /** @description Open orders ahead of this one (0 = next). */
               queuePosition?: number;
+              /** @enum {string} */
               status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               statusReason?: string;
               totalCents: number;
@@ -3357,7 +3737,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3378,7 +3759,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3399,7 +3781,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3420,7 +3803,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3441,7 +3825,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3462,7 +3847,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3483,7 +3869,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3504,7 +3891,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3549,7 +3937,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
             reason?: string;
@@ -3596,6 +3984,7 @@ export interface paths {
               pointsRedeemed: number;
               /** @description Open orders ahead of this one (0 = next). */
               queuePosition?: number;
+              /** @enum {string} */
               status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               statusReason?: string;
               totalCents: number;
@@ -3610,7 +3999,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3631,7 +4021,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3652,7 +4043,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3673,7 +4065,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3694,7 +4087,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3715,7 +4109,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3736,7 +4131,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3757,7 +4153,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3802,7 +4199,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
             reason?: string;
@@ -3849,6 +4246,7 @@ export interface paths {
               pointsRedeemed: number;
               /** @description Open orders ahead of this one (0 = next). */
               queuePosition?: number;
+              /** @enum {string} */
               status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               statusReason?: string;
               totalCents: number;
@@ -3863,7 +4261,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3884,7 +4283,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3905,7 +4305,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3926,7 +4327,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3947,7 +4349,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3968,7 +4371,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -3989,7 +4393,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4010,7 +4415,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4055,13 +4461,42 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description text/event-stream */
+        /** @description Server-Sent Events until the client leaves; each event as its parsed fields. */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': string;
+            'text/event-stream': {
+              /** @description The event, as JSON. */
+              data: string;
+              /** @description The event type, such as order.accepted. */
+              event: string;
+              /** @description Send back as Last-Event-ID to resume. */
+              id: string;
+            };
+          };
+        };
+        /** @description The request does not match this document; `errors` names each field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
           };
         };
         /** @description RFC 9457 problem details (application/problem+json). */
@@ -4070,7 +4505,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4091,7 +4527,30 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4112,7 +4571,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4159,7 +4619,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
             reason?: string;
@@ -4206,6 +4666,7 @@ export interface paths {
               pointsRedeemed: number;
               /** @description Open orders ahead of this one (0 = next). */
               queuePosition?: number;
+              /** @enum {string} */
               status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               statusReason?: string;
               totalCents: number;
@@ -4220,7 +4681,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4241,7 +4703,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4262,7 +4725,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4283,7 +4747,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4304,7 +4769,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4325,7 +4791,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4346,7 +4813,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4367,7 +4835,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4412,7 +4881,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
             reason?: string;
@@ -4459,6 +4928,7 @@ export interface paths {
               pointsRedeemed: number;
               /** @description Open orders ahead of this one (0 = next). */
               queuePosition?: number;
+              /** @enum {string} */
               status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               statusReason?: string;
               totalCents: number;
@@ -4473,7 +4943,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4494,7 +4965,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4515,7 +4987,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4536,7 +5009,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4557,7 +5031,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4578,7 +5053,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4599,7 +5075,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4620,7 +5097,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4656,8 +5134,9 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: {
-          'idempotency-key'?: string;
+        header: {
+          /** @description Chosen by the client, new for each order it means to place (a UUID will do). */
+          'idempotency-key': string;
         };
         path?: never;
         cookie?: never;
@@ -4703,6 +5182,7 @@ export interface paths {
               pointsRedeemed: number;
               /** @description Open orders ahead of this one (0 = next). */
               queuePosition?: number;
+              /** @enum {string} */
               status: 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               statusReason?: string;
               totalCents: number;
@@ -4717,7 +5197,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4738,7 +5219,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4759,7 +5241,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4780,7 +5263,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4801,7 +5285,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4822,7 +5307,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4843,7 +5329,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4864,7 +5351,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4927,7 +5415,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4948,7 +5437,30 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -4969,7 +5481,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -5014,13 +5527,42 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description text/event-stream */
+        /** @description Server-Sent Events until the client leaves; each event as its parsed fields. */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': string;
+            'text/event-stream': {
+              /** @description The event, as JSON. */
+              data: string;
+              /** @description The event type, such as order.accepted. */
+              event: string;
+              /** @description Send back as Last-Event-ID to resume. */
+              id: string;
+            };
+          };
+        };
+        /** @description The request does not match this document; `errors` names each field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
           };
         };
         /** @description RFC 9457 problem details (application/problem+json). */
@@ -5029,7 +5571,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -5050,7 +5593,30 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -5071,7 +5637,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -5116,13 +5683,42 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description text/event-stream */
+        /** @description Server-Sent Events until the client leaves; each event as its parsed fields. */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': string;
+            'text/event-stream': {
+              /** @description The event, as JSON. */
+              data: string;
+              /** @description The event type, such as order.accepted. */
+              event: string;
+              /** @description Send back as Last-Event-ID to resume. */
+              id: string;
+            };
+          };
+        };
+        /** @description The request does not match this document; `errors` names each field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
           };
         };
         /** @description RFC 9457 problem details (application/problem+json). */
@@ -5131,7 +5727,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -5152,7 +5749,30 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;
@@ -5173,7 +5793,8 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              /** @enum {string} */
               currentStatus?:
                 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
               detail: string;

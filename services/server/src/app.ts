@@ -8,6 +8,9 @@ import type { Valkey } from '@everything/valkey';
 import { sessionRoleFrom } from './auth/session-role.ts';
 import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { FavoritesCache } from './favorites-cache.ts';
+import { methodNotAllowed } from './method-not-allowed.ts';
+import { exactDocument } from './openapi-document.ts';
+import { requestValidator } from './request-validation.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -45,7 +48,12 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Only the given number of proxy hops may set the client's address (X-Forwarded-For).
     trustProxy: (_address: string, hop: number) => hop < deps.trustProxyHops,
+    // A body's "__proto__" key is dropped rather than the body refused: it is just another
+    // unknown field, and dropping it is what keeps it from reaching an object's prototype.
+    onProtoPoisoning: 'remove',
   });
+  app.setValidatorCompiler(requestValidator());
+  const answerMethodsNotAllowed = methodNotAllowed(app);
   const pageFallback = deps.webRoot ? await registerWebApp(app, deps.webRoot) : undefined;
   registerProblemHandlers(app, pageFallback);
   await app.register(swagger, {
@@ -62,6 +70,10 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
+    transformObject: (documents) =>
+      'openapiObject' in documents
+        ? exactDocument(documents.openapiObject)
+        : documents.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerTokens(app, deps.tokens);
@@ -112,12 +124,18 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       valkey: deps.valkey,
       timeoutMs: deps.upstreamTimeoutMs,
     });
-    customerRoutes(scope, deps.customers, favoritesCache, deps.upstreamTimeoutMs);
+    customerRoutes(scope, {
+      customers: deps.customers,
+      menu: deps.menu,
+      favoritesCache,
+      timeoutMs: deps.upstreamTimeoutMs,
+    });
     eventRoutes(scope, { orders: deps.orders, stream, timeoutMs: deps.upstreamTimeoutMs });
     menuAdminRoutes(scope, deps.menu, deps.upstreamTimeoutMs);
     displayKeyRoutes(scope, deps.valkey);
     return Promise.resolve();
   });
+  answerMethodsNotAllowed();
   await app.ready();
   return app;
 }

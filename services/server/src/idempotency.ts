@@ -14,6 +14,16 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The answer to a request that places an order without a usable Idempotency-Key. */
+export const idempotencyKeyRequired = () =>
+  new Problem(
+    400,
+    'idempotency-key-required',
+    'Idempotency-Key required',
+    'Send an Idempotency-Key header (1 to 255 characters) so a retry never orders twice.',
+    { extensions: { errors: [{ field: 'Idempotency-Key', message: 'is required' }] } },
+  );
+
 /** How long a key is remembered: a client retrying after a day is placing a new order. */
 const TTL_SECONDS = 24 * 60 * 60;
 
@@ -48,14 +58,7 @@ export async function reserveIdempotencyKey(
   log?: { warn: (object: object, message: string) => void },
 ): Promise<Reservation> {
   const key = scope.key?.trim();
-  if (!key || key.length > 255) {
-    throw new Problem(
-      400,
-      'idempotency-key-required',
-      'Idempotency-Key required',
-      'Send an Idempotency-Key header (1 to 255 characters) so a retry never orders twice.',
-    );
-  }
+  if (!key || key.length > 255) throw idempotencyKeyRequired();
   const keyDigest = createHash('sha256').update(key).digest('base64url');
   const record: StoredKey = {
     fingerprint: createHash('sha256').update(canonicalJson(body)).digest('base64url'),

@@ -12,7 +12,7 @@ import {
 } from '../customers/customer.ts';
 import { EmailTakenError, type CustomerRepository } from '../customers/customer-repository.ts';
 import type pg from 'pg';
-import type { Favorite, Favorites } from '../favorites/favorites.ts';
+import { TooManyFavoritesError, type Favorite, type Favorites } from '../favorites/favorites.ts';
 import { NotEnoughPointsError, redeemPoints, restorePoints } from '../loyalty/loyalty.ts';
 import { SessionEndedError, type IssuedSession, type Sessions } from '../sessions/sessions.ts';
 import { OrderSettledError, TabLimitError, UnknownCustomerError, type Tab } from '../tab/tab.ts';
@@ -47,6 +47,8 @@ export function classifyDomainError(error: unknown): GrpcError | undefined {
   if (error instanceof UnknownCustomerError) return new GrpcError(Status.NOT_FOUND, error.message);
   if (error instanceof SessionEndedError)
     return new GrpcError(Status.UNAUTHENTICATED, error.message);
+  if (error instanceof TooManyFavoritesError)
+    return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   return undefined;
 }
 

@@ -3,13 +3,13 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { customerV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import { Problem } from '../problem.ts';
-import { Problem as ProblemSchema, Tokens } from '../schemas.ts';
+import { Email, NonBlankText, Problem as ProblemSchema, Text, Tokens } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
 import { roleOf } from '../upstream/convert.ts';
 
 const Credentials = Type.Object({
-  email: Type.String({ minLength: 3, maxLength: 254 }),
-  password: Type.String({ minLength: 8, maxLength: 256 }),
+  email: Email,
+  password: Text({ minLength: 8, maxLength: 256 }),
 });
 
 const RefreshToken = Type.String({ minLength: 1, maxLength: 512 });
@@ -69,9 +69,10 @@ export function authRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Create an account and sign in',
+        security: [],
         body: Type.Intersect([
           Credentials,
-          Type.Object({ displayName: Type.String({ minLength: 1, maxLength: 80 }) }),
+          Type.Object({ displayName: NonBlankText({ minLength: 1, maxLength: 80 }) }),
         ]),
         response: { 201: Tokens, ...errors },
       },
@@ -104,6 +105,7 @@ export function authRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Sign in',
+        security: [],
         body: Credentials,
         response: { 200: Tokens, ...errors },
       },
@@ -137,6 +139,7 @@ export function authRoutes(
         tags: ['auth'],
         summary:
           'Exchange a refresh token for new tokens, with the current role. The refresh token is spent: presenting it again signs its session out.',
+        security: [],
         body: Type.Object({ refreshToken: RefreshToken }),
         response: { 200: Tokens, ...errors },
       },

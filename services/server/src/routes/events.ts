@@ -24,6 +24,23 @@ export const StreamQuery = Type.Object({
   ),
 });
 
+/** A 200 that is a stream of Server-Sent Events, each described as its parsed fields. */
+export const EventStream = {
+  description: 'Server-Sent Events until the client leaves; each event as its parsed fields.',
+  content: {
+    'text/event-stream': {
+      schema: Type.Object({
+        id: Type.String({
+          pattern: '^\\d+$',
+          description: 'Send back as Last-Event-ID to resume.',
+        }),
+        event: Type.String({ description: 'The event type, such as order.accepted.' }),
+        data: Type.String({ description: 'The event, as JSON.' }),
+      }),
+    },
+  },
+};
+
 /** What of one event in the order service's log a client receives; `undefined` skips it. */
 export type EventProjection = (event: orderV1.WatchOrderEventsResponse) => string | undefined;
 
@@ -168,9 +185,10 @@ export function eventRoutes(
         params: Type.Object({ id: Uuid }),
         querystring: StreamQuery,
         response: {
-          200: Type.String({ description: 'text/event-stream' }),
+          200: EventStream,
           401: ProblemSchema,
           404: ProblemSchema,
+          429: ProblemSchema,
           503: ProblemSchema,
         },
       },
@@ -208,9 +226,10 @@ export function eventRoutes(
           "Server-Sent Events: the barista's live queue, every status change of every order (barista)",
         querystring: StreamQuery,
         response: {
-          200: Type.String({ description: 'text/event-stream' }),
+          200: EventStream,
           401: ProblemSchema,
           403: ProblemSchema,
+          429: ProblemSchema,
           503: ProblemSchema,
         },
       },

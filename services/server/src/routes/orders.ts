@@ -6,9 +6,17 @@ import { Status } from '@everything/grpc';
 import type { Valkey } from '@everything/valkey';
 import { holdsRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
 import type { FavoritesCache } from '../favorites-cache.ts';
-import { keyReused, reserveIdempotencyKey } from '../idempotency.ts';
+import { idempotencyKeyRequired, keyReused, reserveIdempotencyKey } from '../idempotency.ts';
 import { Problem, problems } from '../problem.ts';
-import { Order, Problem as ProblemSchema, Uuid } from '../schemas.ts';
+import { OPTIONAL_BODY } from '../openapi-document.ts';
+import {
+  NonBlankText,
+  Order,
+  OrderStatus,
+  Problem as ProblemSchema,
+  Text,
+  Uuid,
+} from '../schemas.ts';
 import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
 import { orderJson, orderStatusOf } from '../upstream/convert.ts';
 
@@ -18,8 +26,9 @@ const OrderRequest = Type.Object({
       menuItemId: Uuid,
       quantity: Type.Integer({ minimum: 1, maximum: 20 }),
       options: Type.Optional(
-        Type.Array(Type.String(), {
+        Type.Array(Uuid, {
           maxItems: 20,
+          uniqueItems: true,
           description: 'Option ids; groups left out take their default.',
         }),
       ),
@@ -32,6 +41,28 @@ const OrderRequest = Type.Object({
     }),
   ),
 });
+
+/** Required on every request that places an order: a retry with the same key places nothing new. */
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': NonBlankText({
+    maxLength: 255,
+    description: 'Chosen by the client, new for each order it means to place (a UUID will do).',
+  }),
+});
+
+/** A missing or unusable key keeps its own problem type, which clients may switch on. */
+const idempotencyKeyErrors = (
+  errors: { instancePath: string; params: Record<string, unknown> }[],
+  context: string,
+): Error =>
+  context === 'headers' &&
+  errors.some(
+    (error) =>
+      error.instancePath === '/idempotency-key' ||
+      error.params.missingProperty === 'idempotency-key',
+  )
+    ? idempotencyKeyRequired()
+    : new Error(`invalid ${context}`);
 
 const errors = {
   400: ProblemSchema,
@@ -56,6 +87,13 @@ const orderRefusal: Refusal = (error) => {
       });
     }
     return new Problem(422, 'item-unavailable', 'Item unavailable', error.details, {
+      extensions: { errors: [fieldError(error.details)] },
+    });
+  }
+  // The request matched the document (Fastify checked it), so what the order service still
+  // refuses is what the menu does not offer: an unknown item or option, a choice out of bounds.
+  if (error.code === Status.INVALID_ARGUMENT) {
+    return new Problem(422, 'not-on-the-menu', 'Not on the menu', error.details, {
       extensions: { errors: [fieldError(error.details)] },
     });
   }
@@ -194,10 +232,11 @@ export function orderRoutes(
       schema: {
         tags: ['orders'],
         summary: 'Place an order (requires an Idempotency-Key header)',
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        headers: IdempotencyHeaders,
         body: OrderRequest,
         response: { 201: Order, ...errors },
       },
+      schemaErrorFormatter: idempotencyKeyErrors,
     },
     async (request, reply) => {
       const principal = principalOf(request);
@@ -237,24 +276,34 @@ export function orderRoutes(
       schema: {
         tags: ['orders'],
         summary: 'Your order history; baristas see the live queue with ?status=placed,accepted',
-        querystring: Type.Object({
-          status: Type.Optional(
-            Type.String({ description: 'Comma-separated statuses (baristas and admins).' }),
-          ),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-        }),
+        // `status=placed,accepted`: one parameter, its values separated by commas.
+        querystring: Type.Object(
+          {
+            status: Type.Optional(
+              Type.Array(OrderStatus, {
+                maxItems: 6,
+                description: 'Only orders in these statuses: the live queue (baristas and admins).',
+              }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          },
+          { style: 'form', explode: false },
+        ),
         response: { 200: Type.Object({ orders: Type.Array(Order) }), ...errors },
+      },
+      preValidation: (request, _reply, done) => {
+        const query = request.query as { status?: string | string[] };
+        if (query.status !== undefined)
+          query.status = [query.status]
+            .flat()
+            .flatMap((value) => value.split(','))
+            .filter(Boolean);
+        done();
       },
     },
     async (request) => {
       const principal = principalOf(request);
-      const statuses = (request.query.status ?? '').split(',').filter(Boolean);
-      const wire = statuses.map((name) => {
-        const status = orderStatusOf(name);
-        if (status === undefined)
-          throw problems.validation([{ field: 'status', message: `unknown status ${name}` }]);
-        return status;
-      });
+      const wire = (request.query.status ?? []).flatMap((name) => orderStatusOf(name) ?? []);
       if (wire.length > 0 && !(await holdsRole(request, 'barista'))) {
         throw new Problem(
           403,
@@ -285,9 +334,10 @@ export function orderRoutes(
         tags: ['orders'],
         summary:
           'Order my usual: your most recently saved favorite (requires an Idempotency-Key header)',
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        headers: IdempotencyHeaders,
         response: { 201: Order, ...errors },
       },
+      schemaErrorFormatter: idempotencyKeyErrors,
     },
     async (request, reply) => {
       const principal = principalOf(request);
@@ -328,13 +378,15 @@ export function orderRoutes(
           summary: action.summary,
           params: IdParams,
           headers: ActionHeaders,
-          body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) }),
+          body: Type.Object({ reason: Type.Optional(Text({ maxLength: 200 })) }),
+          [OPTIONAL_BODY]: true,
           response: { 200: Order, ...errors },
         },
         // The body is optional: an action without one carries no reason.
         preValidation: (request, _reply, done) => {
           // Fastify leaves the body undefined when none was sent, whatever the schema's type says.
-          (request as { body: unknown }).body ??= {};
+          const sent = request as { body: unknown };
+          if (sent.body === undefined) sent.body = {};
           done();
         },
       },

@@ -7,13 +7,14 @@ import { Problem, problems } from '../problem.ts';
 import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
 import {
+  EventStream,
   StreamQuery,
   streamRouteConfig,
   type EventProjection,
   type EventStreamer,
 } from './events.ts';
 
-const errors = { 401: ProblemSchema, 403: ProblemSchema, 503: ProblemSchema };
+const errors = { 401: ProblemSchema, 403: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
 
 /**
  * What a TV on the wall may know: who has an order ready, nothing else — no customer ids,
@@ -74,7 +75,7 @@ export function pickupRoutes(
         summary:
           'Server-Sent Events: which order changed status, to refetch /v1/pickup (display key, barista or admin)',
         querystring: StreamQuery,
-        response: { 200: Type.String({ description: 'text/event-stream' }), ...errors },
+        response: { 200: EventStream, ...errors },
       },
     },
     async (request, reply) => {
