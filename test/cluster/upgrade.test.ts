@@ -309,7 +309,7 @@ describe('rolling upgrade of staging under traffic', () => {
       exec('infra', postgres, [
         'psql',
         '-h',
-        '127.0.0.1',
+        '/tmp',
         '-U',
         'postgres',
         '-d',
