@@ -44,8 +44,9 @@ export const external = [
 
 // @platformatic/kafka's entry also loads its schema registries (Ajv's JSON Schema drafts, Avro:
 // tens of MiB once loaded) that the services never use; its exports map allows no deeper
-// import, so the bundle takes the clients (Producer, Consumer, Admin, serdes) from their own
-// entry inside the package.
+// import, so the bundle takes what the services import from the package's own inner entries:
+// the clients (Producer, Consumer, Admin, serdes) and the protocol's enumerations
+// (FetchIsolationLevels).
 const kafkaClientsOnly: Plugin = {
   name: 'kafka-clients-only',
   setup(bundler) {
@@ -56,8 +57,16 @@ const kafkaClientsOnly: Plugin = {
         resolveDir: args.resolveDir,
         pluginData: 'resolved',
       });
-      return { path: path.join(path.dirname(entry.path), 'clients', 'index.js') };
+      return { path: path.dirname(entry.path), namespace: 'kafka-clients-only' };
     });
+    bundler.onLoad({ filter: /.*/, namespace: 'kafka-clients-only' }, (args) => ({
+      contents: [
+        `export * from ${JSON.stringify(path.join(args.path, 'clients', 'index.js'))};`,
+        `export * from ${JSON.stringify(path.join(args.path, 'apis', 'enumerations.js'))};`,
+      ].join('\n'),
+      resolveDir: args.path,
+      loader: 'js',
+    }));
   },
 };
 
