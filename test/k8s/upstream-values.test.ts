@@ -46,9 +46,22 @@ function unknownKeys(chart: ChartKeys, values: unknown): string[] {
   return unknown;
 }
 
+/**
+ * The releases part of a helmfile as its default environment renders it: the environments part
+ * before `---` dropped, and its Go-template branches for the local cluster (`{{- if eq
+ * .Environment.Name "local" }} … {{- else }}`, which install only the project's own charts)
+ * taken out, so the text left is the YAML helmfile renders for the real deployment.
+ */
+function defaultEnvironmentOf(template: string): string {
+  const releasesPart = template.split(/^---$/m).at(-1) ?? '';
+  return releasesPart
+    .replace(/^\{\{- if eq \.Environment\.Name "local" \}\}$[\s\S]*?^\{\{- else \}\}$/gm, '')
+    .replace(/^\{\{-? (if|end|else)\b.*\}\}$/gm, '');
+}
+
 const upstreamReleases = ['infra', 'monitoring'].flatMap((helmfile) => {
   const { releases } = parse(
-    readFileSync(`${root}k8s/helmfile-${helmfile}.yaml.gotmpl`, 'utf8'),
+    defaultEnvironmentOf(readFileSync(`${root}k8s/helmfile-${helmfile}.yaml.gotmpl`, 'utf8')),
   ) as { releases: Release[] };
   return releases.filter((release) => !release.chart.startsWith('./'));
 });

@@ -97,8 +97,10 @@ export class OutboxRelay {
       bootstrapBrokers: this.#brokers,
       serializers: stringSerializers,
       idempotent: true,
-      // One per topic (each environment has its own), shared by every replica: the fence.
-      transactionalId: `order-outbox-relay:${this.#topic}`,
+      // One per outbox and topic, shared by every replica relaying that outbox: the fence. The
+      // database is part of it so that two outboxes publishing to one topic (tests that share a
+      // broker, each on a database of its own) never fence each other.
+      transactionalId: `order-outbox-relay:${this.#topic}:${this.#config.DB_NAME}`,
       acks: -1,
       retries: 3,
       timeout: 5_000,
