@@ -1,21 +1,21 @@
 // The Kafka event contracts: one JSON Schema per major version (../schemas/*.schema.json),
 // checked by the producer before it writes and by the consumer after it reads.
-import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+// Imported, not read from disk: a service's bundle (scripts/bundle.ts) carries them inside it,
+// where a path relative to this file would point nowhere. `scripts/contracts/events.sh`
+// compares the files with the last release.
+import orderEventV1 from '../schemas/order-event.v1.schema.json' with { type: 'json' };
 
-/** Where the event schemas live; `scripts/contracts/events.sh` compares them with the last release. */
-export const eventSchemaDir = new URL('../schemas/', import.meta.url);
-
-const orderEventSchemaFiles: Record<number, string> = {
-  1: 'order-event.v1.schema.json',
+const orderEventSchemas: Record<number, object> = {
+  1: orderEventV1,
 };
 
 /** The version of the order event the producer writes now (the `schema-version` header). */
 export const ORDER_EVENT_SCHEMA_VERSION = 1;
 
 /** The versions a consumer reads: during a move to a new major version, the old one and the new. */
-export const readableOrderEventVersions = Object.keys(orderEventSchemaFiles).map(Number);
+export const readableOrderEventVersions = Object.keys(orderEventSchemas).map(Number);
 
 /** An event that does not match its schema; the message names every field that is wrong. */
 export class EventSchemaError extends Error {
@@ -28,9 +28,9 @@ function compile(mode: 'write' | 'read'): Map<number, ValidateFunction> {
   const ajv = new Ajv({ allErrors: true, removeAdditional: mode === 'read' });
   addFormats.default(ajv, ['uuid', 'date-time']);
   return new Map(
-    Object.entries(orderEventSchemaFiles).map(([version, file]) => [
+    Object.entries(orderEventSchemas).map(([version, schema]) => [
       Number(version),
-      ajv.compile(JSON.parse(readFileSync(new URL(file, eventSchemaDir), 'utf8')) as object),
+      ajv.compile(schema),
     ]),
   );
 }
