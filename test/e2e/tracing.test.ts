@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { metricNames, monitoringQueries } from './support/monitoring.ts';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
-import { eventually, ServiceProcess, waitForPort } from './support/processes.ts';
+import { eventually, ServiceProcess, waitForPort, waitForReady } from './support/processes.ts';
 import { servicesEnv } from './support/services-env.ts';
 
 const ports = {
@@ -85,6 +85,7 @@ describe('tracing an order end to end', () => {
       services.push(new ServiceProcess(name, env[name]));
       await waitForPort(ports[name], 60_000);
     }
+    await waitForReady(ports.server);
   });
 
   after(async () => {

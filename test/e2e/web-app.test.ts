@@ -12,7 +12,7 @@ import {
   screenshot,
   stillSameDocument,
 } from './support/browser.ts';
-import { ServiceProcess, waitForPort } from './support/processes.ts';
+import { ServiceProcess, waitForPort, waitForReady } from './support/processes.ts';
 import { servicesEnv } from './support/services-env.ts';
 
 const ports = {
@@ -114,6 +114,7 @@ describe('the web app in a browser', () => {
   const startService = async (name: 'customer' | 'order' | 'server') => {
     running.set(name, new ServiceProcess(name, env[name]));
     await waitForPort(ports[name], 60_000);
+    if (name === 'server') await waitForReady(ports.server);
   };
   const open = async (screen: keyof typeof screens) => {
     const context = await browser.newContext(screens[screen]);

@@ -61,6 +61,26 @@ export async function waitForPort(port: number, timeoutMs = 20_000): Promise<voi
   throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
 }
 
+/**
+ * Waits until the server's /readyz answers 200: its peers report SERVING, which a service does
+ * only after its first database probe. An open port alone is not ready (a load balancer would
+ * not send traffic yet either).
+ */
+export async function waitForReady(serverPort: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ready = await fetch(`http://127.0.0.1:${serverPort}/readyz`, {
+      signal: AbortSignal.timeout(2_000),
+    }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the server on port ${serverPort} was not ready after ${timeoutMs} ms`);
+}
+
 /** Runs one of the project's scripts and resolves with its output, failing on a non-zero exit. */
 export async function runScript(
   script: string,

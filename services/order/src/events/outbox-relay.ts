@@ -92,19 +92,9 @@ export class OutboxRelay {
     // An error on an idle connection surfaces through the next query; this keeps it from crashing the process.
     client.on('error', (error) => this.#logger.debug({ err: error }, 'relay connection failed'));
     await client.connect();
-    const producer = new Producer({
-      clientId: 'order-outbox-relay',
-      bootstrapBrokers: this.#brokers,
-      serializers: stringSerializers,
-      idempotent: true,
-      // One per outbox and topic, shared by every replica relaying that outbox: the fence. The
-      // database is part of it so that two outboxes publishing to one topic (tests that share a
-      // broker, each on a database of its own) never fence each other.
-      transactionalId: `order-outbox-relay:${this.#topic}:${this.#config.DB_NAME}`,
-      acks: -1,
-      retries: 3,
-      timeout: 5_000,
-    });
+    // Created only once this replica leads: a standby's producer would take the transactional
+    // id's next epoch and fence the leader.
+    let producer: Producer<string, string, string, string> | undefined;
     try {
       while (this.#active()) {
         const { rows } = await client.query<{ leader: boolean }>(
@@ -115,6 +105,19 @@ export class OutboxRelay {
         await this.#pause(2_000);
       }
       if (!this.#active()) return;
+      producer = new Producer({
+        clientId: 'order-outbox-relay',
+        bootstrapBrokers: this.#brokers,
+        serializers: stringSerializers,
+        idempotent: true,
+        // One per outbox and topic, shared by every replica relaying that outbox: the fence. The
+        // database is part of it so that two outboxes publishing to one topic (tests that share a
+        // broker, each on a database of its own) never fence each other.
+        transactionalId: `order-outbox-relay:${this.#topic}:${this.#config.DB_NAME}`,
+        acks: -1,
+        retries: 3,
+        timeout: 5_000,
+      });
       this.#logger.info('relaying the outbox');
       await client.query('LISTEN outbox');
       await this.#ensureTopic();
@@ -123,7 +126,7 @@ export class OutboxRelay {
         if (published === 0) await this.#pause(this.#pollMs);
       }
     } finally {
-      await producer.close().catch(() => undefined);
+      await producer?.close().catch(() => undefined);
       await client.end().catch(() => undefined);
     }
   }
