@@ -106,8 +106,7 @@ export class OrderEventsConsumer {
       bootstrapBrokers: brokers,
       deserializers: stringDeserializers,
       timeout: 5_000,
-      // The order service's relay publishes in Kafka transactions and fences a replaced relay
-      // by aborting its open one: only committed events are order events.
+      // Only committed events are order events, should a producer ever write in transactions.
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     });
     this.#consumer = consumer;

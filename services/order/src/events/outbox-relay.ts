@@ -29,15 +29,6 @@ const tracer = trace.getTracer('everything.order.outbox-relay');
  * acknowledged it; if Kafka is down the events wait in the outbox and go out, in order, when
  * it returns. A crash between the two steps republishes a batch: consumers deduplicate on the
  * event id, which is in every message's headers.
- *
- * Fencing. The advisory lock lives as long as the relay's Postgres session, and a relay can
- * lose that session (a network cut, a restarted database) while a send is in flight. So each
- * batch is a Kafka transaction under one transactional id per topic: a new leader's producer
- * takes the next producer epoch, which aborts the old leader's open transaction and refuses
- * its later commit (PRODUCER_FENCED). Consumers read committed messages only, so a relay that
- * lost its lock publishes nothing after the new leader starts. The batch is marked published
- * in a Postgres transaction on the lock's session that commits only after Kafka's commit: if
- * the session is gone, nothing is marked, and the new leader sends the batch again.
  */
 export class OutboxRelay {
   readonly #config: PostgresConfig;
@@ -92,9 +83,15 @@ export class OutboxRelay {
     // An error on an idle connection surfaces through the next query; this keeps it from crashing the process.
     client.on('error', (error) => this.#logger.debug({ err: error }, 'relay connection failed'));
     await client.connect();
-    // Created only once this replica leads: a standby's producer would take the transactional
-    // id's next epoch and fence the leader.
-    let producer: Producer<string, string, string, string> | undefined;
+    const producer = new Producer({
+      clientId: 'order-outbox-relay',
+      bootstrapBrokers: this.#brokers,
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: -1,
+      retries: 3,
+      timeout: 5_000,
+    });
     try {
       while (this.#active()) {
         const { rows } = await client.query<{ leader: boolean }>(
@@ -105,19 +102,6 @@ export class OutboxRelay {
         await this.#pause(2_000);
       }
       if (!this.#active()) return;
-      producer = new Producer({
-        clientId: 'order-outbox-relay',
-        bootstrapBrokers: this.#brokers,
-        serializers: stringSerializers,
-        idempotent: true,
-        // One per outbox and topic, shared by every replica relaying that outbox: the fence. The
-        // database is part of it so that two outboxes publishing to one topic (tests that share a
-        // broker, each on a database of its own) never fence each other.
-        transactionalId: `order-outbox-relay:${this.#topic}:${this.#config.DB_NAME}`,
-        acks: -1,
-        retries: 3,
-        timeout: 5_000,
-      });
       this.#logger.info('relaying the outbox');
       await client.query('LISTEN outbox');
       await this.#ensureTopic();
@@ -126,7 +110,7 @@ export class OutboxRelay {
         if (published === 0) await this.#pause(this.#pollMs);
       }
     } finally {
-      await producer?.close().catch(() => undefined);
+      await producer.close().catch(() => undefined);
       await client.end().catch(() => undefined);
     }
   }
@@ -159,9 +143,8 @@ export class OutboxRelay {
         propagation.extract(ROOT_CONTEXT, row.trace_context ?? {}),
       ),
     );
-    const transaction = await producer.beginTransaction();
     try {
-      await transaction.send({
+      await producer.send({
         messages: rows.map((row, index) => {
           const headers: Record<string, string> = {
             'event-id': row.event_id,
@@ -180,22 +163,7 @@ export class OutboxRelay {
           };
         }),
       });
-      // Marked in a Postgres transaction that commits only after Kafka's: a batch is never
-      // marked without having been published, and a failure between the two commits sends it
-      // again (consumers deduplicate). A fenced Kafka commit fails, and nothing is marked.
-      await client.query('BEGIN');
-      try {
-        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
-          rows.map((row) => row.id),
-        ]);
-        await transaction.commit();
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
     } catch (error) {
-      if (!transaction.completed) await transaction.abort().catch(() => undefined);
       for (const span of spans) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -204,6 +172,9 @@ export class OutboxRelay {
       throw error;
     }
     for (const span of spans) span.end();
+    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
+      rows.map((row) => row.id),
+    ]);
     this.#logger.debug({ events: rows.length }, 'published outbox events');
     return rows.length;
   }
