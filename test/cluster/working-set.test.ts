@@ -3,7 +3,7 @@
 // request and limit. No app container may have been OOM-killed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kubectl, pods } from './support.ts';
+import { eventually, kubectl, pods } from './support.ts';
 
 interface Summary {
   pods: {
@@ -24,9 +24,32 @@ function toMiB(quantity: string | undefined): number | undefined {
 
 test("each app container's working set, against its request and limit", async () => {
   const node = (await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
-  const summary = JSON.parse(
-    await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`]),
-  ) as Summary;
+  const readSummary = async () =>
+    JSON.parse(
+      await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`]),
+    ) as Summary;
+  // A pod started moments ago (the disruption-budget test evicts one) is in the kubelet's
+  // summary only after its first stats collection, some seconds later.
+  const names = new Set(
+    [
+      ...(await pods('staging', 'app in (server,order,customer)')),
+      ...(await pods('prod', 'app in (server,order,customer)')),
+    ].map((pod) => pod.metadata.name),
+  );
+  let summary = await readSummary();
+  await eventually(
+    'the kubelet reports every app pod',
+    async () => {
+      summary = await readSummary();
+      const reported = summary.pods.filter(
+        (entry) =>
+          names.has(entry.podRef.name) &&
+          entry.containers.some((container) => (container.memory?.workingSetBytes ?? 0) > 0),
+      );
+      return reported.length === names.size;
+    },
+    90_000,
+  );
   const rows: string[] = [];
   for (const namespace of ['staging', 'prod']) {
     for (const pod of await pods(namespace, 'app in (server,order,customer)')) {
