@@ -9,6 +9,10 @@
 # A second run while the cluster runs says so and starts nothing.
 source "$(dirname "$0")/lib.sh"
 
+# The daemons must not inherit the lock's descriptor (fd 9): they would hold the lock for as
+# long as they run, and cluster-down could never take it.
+start_node_daemon() { start_daemon "$@" 9>&-; }
+
 preflight() {
   [ "$(id -u)" = 0 ] || die "the local cluster needs root (it mounts cgroups, creates a bridge and iptables rules); run make cluster-up as root"
   local missing=()
@@ -139,13 +143,13 @@ pki() {
 start_control_plane() {
   mkdir -p "$CLUSTER_DIR/etcd"
   # --unsafe-no-fsync: a throw-away development cluster on a small VM; fsync dominated start-up.
-  start_daemon etcd "$CLUSTER_BIN/etcd" --name default --data-dir "$CLUSTER_DIR/etcd" \
+  start_node_daemon etcd "$CLUSTER_BIN/etcd" --name default --data-dir "$CLUSTER_DIR/etcd" \
     --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
     --initial-cluster default=http://127.0.0.1:2380 --unsafe-no-fsync --log-level warn
   wait_for_port etcd 2379 60
 
-  start_daemon kube-apiserver "$CLUSTER_BIN/kube-apiserver" \
+  start_node_daemon kube-apiserver "$CLUSTER_BIN/kube-apiserver" \
     --etcd-servers=http://127.0.0.1:2379 --bind-address=0.0.0.0 --secure-port="$API_PORT" \
     --advertise-address="$NODE_IP" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" --token-auth-file="$PKI/tokens.csv" --authorization-mode=Node,RBAC \
@@ -161,12 +165,12 @@ start_control_plane() {
   done
   kubectl_ get --raw /readyz >/dev/null 2>&1 || die "kube-apiserver not ready within 60 s; see $CLUSTER_DIR/logs/kube-apiserver.log"
 
-  start_daemon kube-controller-manager "$CLUSTER_BIN/kube-controller-manager" \
+  start_node_daemon kube-controller-manager "$CLUSTER_BIN/kube-controller-manager" \
     --kubeconfig="$PKI/kube-controller-manager.kubeconfig" --leader-elect=false \
     --bind-address=127.0.0.1 --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
     --use-service-account-credentials=true --allocate-node-cidrs=true --cluster-cidr="$POD_CIDR" \
     --node-cidr-mask-size=24 --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false --v=1
-  start_daemon kube-scheduler "$CLUSTER_BIN/kube-scheduler" \
+  start_node_daemon kube-scheduler "$CLUSTER_BIN/kube-scheduler" \
     --kubeconfig="$PKI/kube-scheduler.kubeconfig" --leader-elect=false --bind-address=127.0.0.1 --profiling=false --v=1
 }
 
@@ -213,7 +217,7 @@ EOF
   ]
 }
 EOF
-  start_daemon containerd containerd --config "$dir/config.toml"
+  start_node_daemon containerd containerd --config "$dir/config.toml"
   for _ in $(seq 1 60); do ctr_ version >/dev/null 2>&1 && return 0; sleep 0.5; done
   die "containerd did not start; see $CLUSTER_DIR/logs/containerd.log"
 }
@@ -243,7 +247,7 @@ imageGCLowThresholdPercent: 98
 serializeImagePulls: false
 protectKernelDefaults: false
 EOF
-  start_daemon kubelet "$CLUSTER_BIN/kubelet" --config="$CLUSTER_DIR/kubelet.yaml" \
+  start_node_daemon kubelet "$CLUSTER_BIN/kubelet" --config="$CLUSTER_DIR/kubelet.yaml" \
     --kubeconfig="$PKI/kubelet.kubeconfig" --root-dir="$dir" --node-ip="$NODE_IP" \
     --hostname-override="$NODE_NAME" --v=1
 
@@ -259,7 +263,7 @@ metricsBindAddress: 127.0.0.1:10249
 # Leave the host's conntrack settings as they are.
 conntrack: { maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 EOF
-  start_daemon kube-proxy "$CLUSTER_BIN/kube-proxy" --config="$CLUSTER_DIR/kube-proxy.yaml" --v=1
+  start_node_daemon kube-proxy "$CLUSTER_BIN/kube-proxy" --config="$CLUSTER_DIR/kube-proxy.yaml" --v=1
 
   for _ in $(seq 1 120); do
     [ "$(kubectl_ get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ] && break
@@ -270,7 +274,7 @@ EOF
     die "the node did not become Ready within 60 s; see $CLUSTER_DIR/logs/kubelet.log"
 
   # NetworkPolicies: kube-router's firewall only (the bridge routes, kube-proxy serves Services).
-  start_daemon kube-router "$CLUSTER_BIN/kube-router" --kubeconfig="$PKI/kube-router.kubeconfig" \
+  start_node_daemon kube-router "$CLUSTER_BIN/kube-router" --kubeconfig="$PKI/kube-router.kubeconfig" \
     --run-firewall=true --run-router=false --run-service-proxy=false --hostname-override="$NODE_NAME" \
     --metrics-port=0 --v=1
 }
