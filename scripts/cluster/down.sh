@@ -26,8 +26,8 @@ if is_running kube-apiserver && is_running kubelet && [ -x "$CLUSTER_BIN/kubectl
   done
 fi
 
-for ((i = ${#CLUSTER_DAEMONS[@]} - 1; i >= 0; i--)); do
-  daemon=${CLUSTER_DAEMONS[i]}
+# Newest first (stop_daemon's own loop counter is global, so no index loop here).
+for daemon in $(printf '%s\n' "${CLUSTER_DAEMONS[@]}" | tac); do
   if [ "$daemon" = containerd ] && is_running containerd; then
     # Whatever the kubelet did not stop: kill the tasks, then their shims go with containerd.
     for task in $(ctr_ tasks list -q 2>/dev/null); do ctr_ tasks kill -s KILL "$task" >/dev/null 2>&1 || true; done
