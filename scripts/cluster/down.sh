@@ -56,7 +56,7 @@ fi
 
 # Pod network namespaces and mounts left under the cluster's folder (volumes, rootfs, netns).
 for ns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do ip netns delete "$ns" 2>/dev/null || true; done
-findmnt -rn -o TARGET | grep -E "^($CLUSTER_DIR|/run/netns/cni-|/var/run/netns/cni-)" | sort -r |
+{ findmnt -rn -o TARGET | grep -E "^($CLUSTER_DIR|/run/netns/cni-|/var/run/netns/cni-)" || true; } | sort -r |
   while read -r target; do umount "$target" 2>/dev/null || umount -l "$target" 2>/dev/null || true; done
 
 # The kubelet's cgroups (kubepods, and what it made for the pods in them), deepest first.
