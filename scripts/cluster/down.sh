@@ -44,8 +44,10 @@ pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null
 # iptables: every chain Kubernetes, the CNI plugins and kube-router created, and the jumps to them.
 for cmd in iptables ip6tables; do
   command -v "$cmd-save" >/dev/null || continue
-  if "$cmd-save" 2>/dev/null | grep -qE 'KUBE-|CNI-|kube-router'; then
-    "$cmd-save" | grep -vE 'KUBE-|CNI-|kube-router' | "$cmd-restore" || log cluster "could not clean $cmd"
+  # Read whole first: `save | grep -q` would end save early, which pipefail counts as a failure.
+  rules=$("$cmd-save" 2>/dev/null || true)
+  if grep -qE 'KUBE-|CNI-|kube-router' <<<"$rules"; then
+    grep -vE 'KUBE-|CNI-|kube-router' <<<"$rules" | "$cmd-restore" || log cluster "could not clean $cmd"
   fi
 done
 if command -v ipset >/dev/null; then
