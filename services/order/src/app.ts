@@ -11,7 +11,7 @@ import { OutboxRelay } from './events/outbox-relay.ts';
 import { menuService } from './grpc/menu-service.ts';
 import { orderService } from './grpc/order-service.ts';
 import { MenuAdmin } from './menu/menu-admin.ts';
-import { observeOrderDatabase } from './metrics.ts';
+import { observeOrderDatabase, observeOrderFeed } from './metrics.ts';
 import { MenuCatalog } from './menu/menu-catalog.ts';
 import { MenuRepository } from './menu/menu-repository.ts';
 import { OrderRepository } from './orders/order-repository.ts';
@@ -54,6 +54,8 @@ export interface OrderApp {
   catalog: MenuCatalog;
   ordering: Ordering;
   database: DatabaseGate;
+  /** The event streams this replica serves to barista queues and trackers. */
+  feed: OrderFeed;
   /** Starts the workflow worker and the outbox relay, then serves gRPC; resolves to the port. */
   start(host: string, port: number): Promise<number>;
   /** NOT_SERVING first, then drain gRPC calls, the worker and the relay, within `graceMs`. */
@@ -92,6 +94,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     logger,
   );
   const feed = new OrderFeed(pool, deps.database, logger);
+  observeOrderFeed(feed);
   const relay = new OutboxRelay({
     database: deps.database,
     brokers: deps.kafka.brokers,
@@ -126,6 +129,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     catalog,
     ordering,
     database,
+    feed,
     async start(host, port) {
       // The worker's run() resolves only after shutdown; a failure before that is fatal and
       // surfaces in close() or, if it happens while serving, ends the process through main.

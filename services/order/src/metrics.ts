@@ -101,3 +101,18 @@ export function observeOrderDatabase(pool: pg.Pool): void {
     [backlog, oldest, byStatus, oldestOpen],
   );
 }
+
+/** The live event streams this replica serves, and the most events a slow one has waiting. */
+export function observeOrderFeed(feed: { usage: { watchers: number; mostHeld: number } }): void {
+  meter
+    .createObservableGauge('everything.order_feed.watchers', {
+      description: 'Event streams (barista queues and order trackers) open on this replica',
+    })
+    .addCallback((observer) => observer.observe(feed.usage.watchers));
+  meter
+    .createObservableGauge('everything.order_feed.held_events', {
+      description:
+        'Most events any one stream has waiting in memory (bounded; a slower one reads the log)',
+    })
+    .addCallback((observer) => observer.observe(feed.usage.mostHeld));
+}

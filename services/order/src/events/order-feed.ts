@@ -21,7 +21,7 @@ interface Row {
 }
 
 /** Events one watcher may have waiting in memory; a watcher further behind reads them from the log. */
-const MAX_HELD_EVENTS = 256;
+export const MAX_HELD_EVENTS = 256;
 /** Rows per read of the log, by the shared reader and by a watcher catching up. */
 const PAGE = 100;
 /** How often the shared reader looks without a notification: a missed NOTIFY costs at most this. */
@@ -105,6 +105,10 @@ class Watcher implements FeedSubscription {
     return [];
   }
 
+  get held(): number {
+    return this.#held.length;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -151,6 +155,13 @@ export class OrderFeed {
 
   get open(): boolean {
     return !this.#closed;
+  }
+
+  /** What the feed holds in memory now: its watchers, and the most events any one has waiting. */
+  get usage(): { watchers: number; mostHeld: number } {
+    let mostHeld = 0;
+    for (const watcher of this.#watchers) mostHeld = Math.max(mostHeld, watcher.held);
+    return { watchers: this.#watchers.size, mostHeld };
   }
 
   /**
