@@ -1,5 +1,6 @@
 # The two commands a newcomer needs; everything else is in scripts/ (and k8s/Makefile).
-.PHONY: dev test generate lint format typecheck stack-up stack-down bench help
+.PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench help \
+  cluster-up cluster-down test-cluster build-all secrets deploy-infra deploy-staging deploy-prod verify
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -10,7 +11,16 @@ dev: ## Start the whole system on loopback (installs what is missing); Ctrl-C st
 test: ## Run every check and test against real servers it starts itself
 	@scripts/test.sh
 
-generate: ## Regenerate code from proto/
+contracts: ## gRPC, Kafka event and OpenAPI contracts against the last release (part of make test)
+	@scripts/contracts.sh
+
+replay: ## Replay the recorded order workflow histories against today's workflow code (part of make test)
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && node --test --test-reporter=spec services/order/src/temporal/replay.test.ts'
+
+release: ## Tag a release: bump VERSION (images and charts), write CHANGELOG.md, commit, tag vX.Y.Z
+	@scripts/release.sh
+
+generate: ## Regenerate code from proto/ and web/src/types.ts from /openapi.json
 	@scripts/generate.sh
 
 lint: ## ESLint and Prettier
@@ -20,7 +30,7 @@ format: ## Rewrite files with Prettier
 	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && prettier --write --log-level=warn .'
 
 typecheck: ## TypeScript, strict
-	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && tsc -p .'
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && tsc -p . && tsc -p web'
 
 stack-up: ## Start only the infrastructure of the dev stack (to run one service alone)
 	@STACK=dev scripts/stack.sh up
@@ -28,5 +38,22 @@ stack-up: ## Start only the infrastructure of the dev stack (to run one service 
 stack-down: ## Stop the infrastructure of the dev stack
 	@STACK=dev scripts/stack.sh down
 
-bench: ## Memory of each service after traffic, against the 64 MiB budget (needs `make stack-up`)
-	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && node bench/service-memory.ts'
+bench: ## Memory in cgroups at the charts' limits, idle and loaded, throughput before/after (`make stack-up`; root)
+	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && export STACK=dev && source scripts/env/dev.sh \
+	  && load_stack_secrets && export PG_PORT VALKEY_PORT KAFKA_PORT TEMPORAL_PORT ENVIRONMENT \
+	  && node scripts/bundle.ts && node bench/service-memory.ts'
+
+# A real single-node Kubernetes on this machine (root), with the system deployed on it:
+# see k8s/README.md, "Try it on one machine".
+cluster-up: ## Build (once) and start a local Kubernetes, then deploy infra, staging (:30080) and prod (:30081)
+	@scripts/cluster/up.sh
+
+cluster-down: ## Stop the local Kubernetes and undo every change it made to this machine
+	@scripts/cluster/down.sh
+
+test-cluster: ## The deployment tests against the local Kubernetes (starts it if needed)
+	@scripts/cluster/test.sh
+
+# The seed's runbook targets (k8s/Makefile); while the local cluster runs they act on it.
+build-all secrets deploy-infra deploy-staging deploy-prod verify:
+	@$(MAKE) --no-print-directory -C k8s $@

@@ -3,7 +3,8 @@
 source "$(dirname "$0")/toolchain.sh"
 cd "$ROOT"
 scripts/generate.sh
-if ! git diff --quiet --exit-code -- packages/contracts/src/gen || [ -n "$(git ls-files --others --exclude-standard packages/contracts/src/gen)" ]; then
-  git status --short packages/contracts/src/gen >&2
+generated=(packages/contracts/src/gen web/src/types.ts)
+if ! git diff --quiet --exit-code -- "${generated[@]}" || [ -n "$(git ls-files --others --exclude-standard "${generated[@]}")" ]; then
+  git status --short "${generated[@]}" >&2
   die "generated code is stale: run scripts/generate.sh and commit the result"
 fi

@@ -24,8 +24,10 @@ apt_ensure() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log apt "installing ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Waits for another apt (a parallel install step, or the machine's own) instead of failing.
+  local lock=(-o DPkg::Lock::Timeout=600)
+  as_root apt-get "${lock[@]}" update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # Waits until a TCP port accepts connections, or fails naming what did not come up.

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks k8s/ without a cluster and without network (part of `make test`):
 #   1. helm lint --strict of every chart, with each environment's values
-#   2. values.schema.json rejects bad values (negative replicas, missing image tag, unknown keys)
-#   3. helmfile renders the apps for staging and prod; the infra and monitoring helmfiles parse
-#      (their upstream charts cannot be downloaded here, see k8s/README.md)
+#   2. values.schema.json rejects bad values (negative replicas, missing image tag, unknown keys,
+#      Ingress hosts that are not DNS names)
+#   3. helmfile renders the apps for staging and prod (also with the local cluster's overlay) and
+#      the infra helmfile's `local` environment; the infra and monitoring helmfiles parse (their
+#      upstream charts cannot be downloaded here, see k8s/README.md)
 #   4. every rendered object validates, strictly (unknown fields rejected), against the JSON
 #      schemas of Kubernetes $K8S_VALIDATE_VERSIONS shipped in the kubernetes-validate package
 #   5. the rendered manifests equal the checked-in golden files (test/k8s/golden/)
@@ -44,13 +46,16 @@ for app in "${apps[@]}"; do
 done
 quiet helm lint --strict --quiet charts/infra-extras || fail "helm lint infra-extras"
 quiet helm lint --strict --quiet charts/monitoring-extras || fail "helm lint monitoring-extras"
+quiet helm lint --strict --quiet charts/local-infra --set images.postgresql=lint,images.valkey=lint,images.kafka=lint,images.temporal=lint ||
+  fail "helm lint local-infra"
 
 log k8s "values.schema.json rejects bad values"
-# expect_rejected WHAT PATTERN HELM-TEMPLATE-ARGS...: rendering must fail, naming the problem.
+# expect_rejected WHAT PATTERN HELM-TEMPLATE-ARGS...: rendering must fail, naming the problem
+# (the order chart, or the one named by $chart).
 expect_rejected() {
-  local what=$1 pattern=$2; shift 2
-  if helm template order charts/order -f values/apps/order/common.yaml -f values/apps/order/staging.yaml \
-    "$@" >"$out/rejected.log" 2>&1; then
+  local what=$1 pattern=$2 chart=${chart:-order}; shift 2
+  if helm template "$chart" "charts/$chart" -f "values/apps/$chart/common.yaml" \
+    -f "values/apps/$chart/staging.yaml" "$@" >"$out/rejected.log" 2>&1; then
     fail "schema accepted $what"
   elif ! grep -qiE "$pattern" "$out/rejected.log"; then
     fail "$what was rejected, but not for the expected reason:"; cat "$out/rejected.log" >&2
@@ -62,13 +67,28 @@ expect_rejected "the tag 'latest'" "tag" --set image.tag=latest
 expect_rejected "an unknown top-level key" "additional.*replicas|replicas.*not allowed" --set image.tag=ok --set replicas=2
 expect_rejected "a lower-case variable name" "config|does not match|pattern" --set image.tag=ok --set config.log_level=debug
 expect_rejected "a secret without key" "key|required" --set image.tag=ok --set secretEnv.DB_PASSWORD.key=null
+# The server's Ingress hosts: DNS names only (what Kubernetes and a certificate accept).
+for bad_host in 192.168.1.20 Coffee.home coffee.home:443 '*.coffee.home' coffee_home.lan coffee.home. \
+  https://coffee.home; do
+  chart=server expect_rejected "the Ingress host '$bad_host'" "hosts|pattern|does not match" \
+    --set image.tag=ok --set-string "ingress.hosts[0]=$bad_host"
+done
+chart=server expect_rejected "an Ingress without hosts" "hosts|minItems|minimum" --set image.tag=ok \
+  --set-json 'ingress.hosts=[]'
+if ! quiet helm template server charts/server -f values/apps/server/common.yaml \
+  -f values/apps/server/staging.yaml --set image.tag=ok --set-string 'ingress.hosts[0]=cafe-1.example.lan'; then
+  fail "schema rejected a good Ingress host"
+fi
 if ! quiet helm template order charts/order -f values/apps/order/common.yaml \
   -f values/apps/order/staging.yaml --set image.tag=ok; then fail "schema rejected good values"; fi
 
 log k8s "helmfile template (apps: staging, prod)"
+# k3s' Traefik installs its CRDs: render as a cluster that has them (the server's Middlewares).
+TRAEFIK_MIDDLEWARE_API=traefik.io/v1alpha1/Middleware
 for env in "${envs[@]}"; do
   if helmfile --quiet -f helmfile-apps.yaml.gotmpl -e "$env" template --skip-deps \
-    --args --kube-version=1.33.0 >"$out/apps-$env.yaml" 2>"$out/helmfile-$env.log"; then
+    --args "--kube-version=1.33.0 --api-versions=$TRAEFIK_MIDDLEWARE_API" >"$out/apps-$env.yaml" \
+    2>"$out/helmfile-$env.log"; then
     [ -s "$out/apps-$env.yaml" ] || fail "helmfile rendered nothing for $env"
   else
     cat "$out/helmfile-$env.log" >&2; fail "helmfile template -e $env"
@@ -78,10 +98,33 @@ done
 render "$out/extras-order-metrics.yaml" helm template order charts/order --namespace prod \
   -f values/apps/order/common.yaml -f values/apps/order/prod.yaml --set image.tag=ok \
   --set metrics.enabled=true || fail "render order with metrics"
+# The server on a cluster without Traefik's CRDs (HTTPS Ingress alone), and with cert-manager.
+render "$out/extras-server-no-traefik-crds.yaml" helm template server charts/server --namespace prod \
+  -f values/apps/server/common.yaml -f values/apps/server/prod.yaml --set image.tag=ok \
+  || fail "render server without Traefik's CRDs"
+grep -q 'kind: Middleware' "$out/extras-server-no-traefik-crds.yaml" \
+  && fail "the server chart rendered Middlewares for a cluster without their CRD"
+render "$out/extras-server-cert-manager.yaml" helm template server charts/server --namespace prod \
+  -f values/apps/server/common.yaml -f values/apps/server/prod.yaml --set image.tag=ok \
+  --api-versions "$TRAEFIK_MIDDLEWARE_API" --set ingress.tls.certManager.enabled=true \
+  --set ingress.tls.certManager.issuerName=household-ca || fail "render server with cert-manager"
 render "$out/extras-infra.yaml" helm template infra-extras charts/infra-extras --namespace infra \
   || fail "render infra-extras"
 render "$out/extras-monitoring.yaml" helm template monitoring-extras charts/monitoring-extras \
   --namespace monitoring || fail "render monitoring-extras"
+
+# The local cluster's path (make cluster-up): the apps with the `local` overlay, and the infra
+# helmfile's `local` environment, whose charts are all in this repository.
+for env in "${envs[@]}"; do
+  render "$out/extras-local-apps-$env.yaml" env OVERLAY=local helmfile --quiet -f helmfile-apps.yaml.gotmpl \
+    -e "$env" template --skip-deps --args --kube-version=1.33.0 || fail "helmfile template -e $env with OVERLAY=local"
+done
+grep -q 'nodePort: 3008[01]' "$out"/extras-local-apps-*.yaml || fail "the local overlay did not apply (no node port)"
+render "$out/extras-local-infra.yaml" env LOCAL_IMAGE_POSTGRESQL=localhost/everything/postgresql:0123abc \
+  LOCAL_IMAGE_VALKEY=localhost/everything/valkey:0123abc LOCAL_IMAGE_KAFKA=localhost/everything/kafka:0123abc \
+  LOCAL_IMAGE_TEMPORAL=localhost/everything/temporal:0123abc \
+  helmfile --quiet -f helmfile-infra.yaml.gotmpl -e local template --skip-deps --args --kube-version=1.33.0 ||
+  fail "helmfile-infra template -e local"
 
 log k8s "helmfile (infra, monitoring) parse and list their releases"
 for file in helmfile-infra.yaml.gotmpl helmfile-monitoring.yaml.gotmpl; do
@@ -120,10 +163,23 @@ for path in sys.argv[2:]:
 if not seen:
     sys.exit("no ServiceMonitor was rendered: the metrics render lost it")
 PY
+# Traefik's Middleware, a CRD too: the fields the server chart uses (test/k8s/schemas).
+python3 - "$ROOT/test/k8s/schemas/traefik-middleware.schema.json" "$out"/apps-*.yaml <<'PY' || fail "Middleware schema"
+import json, sys, yaml, jsonschema
+schema = json.load(open(sys.argv[1]))
+seen = 0
+for path in sys.argv[2:]:
+    for doc in yaml.safe_load_all(open(path)):
+        if doc and doc.get("kind") == "Middleware":
+            seen += 1
+            jsonschema.validate(doc, schema)
+if seen != 4:
+    sys.exit(f"{seen} Middlewares rendered: expected the server's two in each environment")
+PY
 
 # Golden files: the apps per environment, and infra-extras (whose provisioning script the node
 # tests run against the test stack's PostgreSQL).
-golden_files=(apps-staging apps-prod extras-infra extras-monitoring)
+golden_files=(apps-staging apps-prod extras-infra extras-monitoring extras-local-infra)
 if $update; then
   mkdir -p "$GOLDEN"
   for name in "${golden_files[@]}"; do cp "$out/$name.yaml" "$GOLDEN/$name.yaml.golden"; done

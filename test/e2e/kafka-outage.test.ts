@@ -89,7 +89,7 @@ describe('an outage of Kafka', () => {
     const during = await completeOrder(customerId);
     const status = (await callUnary(orders, 'getOrder', { orderId: during }, 5_000)).order?.status;
     assert.equal(status, orderV1.OrderStatus.ORDER_STATUS_COMPLETED);
-    assert.equal(await unpublished(), 4, 'the four events of the order wait in the outbox');
+    assert.equal(await unpublished(), 5, 'the five events of the order wait in the outbox');
 
     await kafka('start');
     await eventually('the outbox drains', async () => (await unpublished()) === 0, 60_000);
@@ -104,7 +104,13 @@ describe('an outage of Kafka', () => {
     );
     assert.deepEqual(
       rows.map((row) => row.type),
-      ['order.placed', 'order.accepted', 'order.ready', 'order.completed'],
+      [
+        'order.placed',
+        'order.accepted',
+        'order.customer_notified',
+        'order.ready',
+        'order.completed',
+      ],
     );
   });
 });

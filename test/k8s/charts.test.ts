@@ -1,7 +1,10 @@
 // What the rendered charts promise, checked without a cluster: the environment contract with
 // each service's config, the migration hook, isolation of staging from prod, the connection
-// budget, hardening and names the README's commands rely on.
+// budget, hardening, names the README's commands rely on, and the server's Ingress.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { migrateEnv } from '@everything/postgres';
 import { customerConfigShape } from '../../services/customer/src/config.ts';
@@ -14,9 +17,23 @@ import {
   onlyContainer,
   podSpec,
   rendered,
+  withK8sTools,
   type K8sObject,
   type Value,
 } from './rendered.ts';
+
+interface IngressSpec {
+  ingressClassName: string;
+  tls?: { secretName: string; hosts: string[] }[];
+  rules: unknown[];
+}
+interface MiddlewareSpec {
+  headers?: { stsSeconds?: number };
+  redirectScheme?: unknown;
+}
+interface PolicySpec {
+  ingress: { ports?: unknown[]; from: Record<string, unknown>[] }[];
+}
 
 interface Schema {
   safeParse(input: unknown): { success: boolean };
@@ -41,6 +58,17 @@ const appSecrets = new Set([
   'vapid-keys/public-key',
   'vapid-keys/private-key',
 ]);
+
+/** Read by Node and glibc rather than the service: the chart derives them from the memory limit. */
+const runtimeVariables = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
+const withoutRuntimeVariables = (environment: Map<string, Value>) =>
+  new Map([...environment].filter(([name]) => !runtimeVariables.has(name)));
+
+const toMiB = (quantity: string) => {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  assert.ok(match, `${quantity}: a memory quantity in Mi or Gi`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+};
 
 const required = (shape: Shape) =>
   Object.keys(shape).filter((name) => !shape[name]?.safeParse(undefined).success);
@@ -76,7 +104,19 @@ for (const environment of environments) {
         assertContract(
           `${name} (${environment})`,
           shape,
-          containerEnv(objects, onlyContainer(deployment)),
+          withoutRuntimeVariables(containerEnv(objects, onlyContainer(deployment))),
+        );
+      });
+
+      test(`${name}: Node's heap follows the memory limit and leaves room below it`, () => {
+        const container = onlyContainer(find(objects, 'Deployment', name));
+        const limitMiB = toMiB(container.resources?.limits?.memory ?? '');
+        const options = container.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value;
+        const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(options ?? '')?.[1]);
+        assert.ok(heapMiB > 0, `${name}: NODE_OPTIONS sets --max-old-space-size`);
+        assert.ok(
+          heapMiB <= limitMiB * 0.75,
+          `${name}: a heap of ${heapMiB} MiB leaves too little of ${limitMiB} MiB to the rest`,
         );
       });
 
@@ -94,7 +134,7 @@ for (const environment of environments) {
         assert.match(onlyContainer(deployment).image, new RegExp(`/${name}:[A-Za-z0-9_.-]+$`));
       });
 
-      test(`${name}: hardened pods with the seed's resource requests`, () => {
+      test(`${name}: hardened pods with a memory request within their limit`, () => {
         for (const object of objects.filter(
           (o) => o.spec?.template && o.metadata.labels?.['app.kubernetes.io/name'] === name,
         )) {
@@ -109,8 +149,11 @@ for (const environment of environments) {
             assert.equal(container.securityContext?.readOnlyRootFilesystem, true);
             assert.equal(container.securityContext.allowPrivilegeEscalation, false);
             assert.deepEqual(container.securityContext.capabilities?.drop, ['ALL']);
-            assert.deepEqual(container.resources?.requests, { memory: '64Mi', cpu: '100m' });
-            assert.ok(container.resources.limits?.memory, 'a memory limit');
+            const requests = container.resources?.requests ?? {};
+            const limits = container.resources?.limits ?? {};
+            assert.ok(requests.memory && requests.cpu, 'memory and CPU requests');
+            assert.ok(limits.memory, 'a memory limit');
+            assert.ok(toMiB(requests.memory) <= toMiB(limits.memory), 'request within the limit');
           }
         }
       });
@@ -177,6 +220,91 @@ for (const environment of environments) {
       }
     });
 
+    test("server: an Ingress for the environment's host, HTTPS only through Traefik", () => {
+      const host = { staging: 'staging.coffee.home', prod: 'coffee.home' }[environment];
+      const rulesOf = (ingress: K8sObject) => (ingress.spec as unknown as IngressSpec).rules;
+      const https = find(objects, 'Ingress', 'server');
+      const spec = https.spec as unknown as IngressSpec;
+      assert.equal(spec.ingressClassName, 'traefik');
+      assert.deepEqual(spec.tls, [{ secretName: 'server-tls', hosts: [host] }]);
+      const toServer = [
+        {
+          host,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'server', port: { name: 'http' } } },
+              },
+            ],
+          },
+        },
+      ];
+      assert.deepEqual(rulesOf(https), toServer);
+      const annotations = https.metadata.annotations ?? {};
+      assert.equal(annotations['traefik.ingress.kubernetes.io/router.entrypoints'], 'websecure');
+      assert.equal(annotations['traefik.ingress.kubernetes.io/router.tls'], 'true');
+      assert.equal(
+        annotations['traefik.ingress.kubernetes.io/router.middlewares'],
+        `${environment}-server-hsts@kubernetescrd`,
+      );
+      const hsts = find(objects, 'Middleware', 'server-hsts').spec as unknown as MiddlewareSpec;
+      assert.ok((hsts.headers?.stsSeconds ?? 0) >= 15_552_000, 'HSTS for at least 180 days');
+
+      // Plain HTTP only redirects.
+      const http = find(objects, 'Ingress', 'server-http');
+      assert.deepEqual(rulesOf(http), toServer);
+      assert.equal((http.spec as unknown as IngressSpec).tls, undefined);
+      const httpAnnotations = http.metadata.annotations ?? {};
+      assert.equal(httpAnnotations['traefik.ingress.kubernetes.io/router.entrypoints'], 'web');
+      assert.equal(
+        httpAnnotations['traefik.ingress.kubernetes.io/router.middlewares'],
+        `${environment}-server-https-redirect@kubernetescrd`,
+      );
+      const redirect = find(objects, 'Middleware', 'server-https-redirect')
+        .spec as unknown as MiddlewareSpec;
+      assert.deepEqual(redirect.redirectScheme, { scheme: 'https', permanent: true });
+
+      // Only the server is reachable from outside.
+      const ingresses = objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.name);
+      assert.deepEqual(ingresses.sort(), ['server', 'server-http']);
+    });
+
+    test('server: the client address is the one Traefik adds, one trusted proxy hop', () => {
+      assert.equal(find(objects, 'ConfigMap', 'server').data?.TRUST_PROXY_HOPS, '1');
+    });
+
+    test("NetworkPolicies: the ingress controller's namespace reaches the server's HTTP port, and nothing else", () => {
+      const controller = {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } },
+      };
+      for (const { name } of services) {
+        const rules = (find(objects, 'NetworkPolicy', name).spec as unknown as PolicySpec).ingress;
+        const admitting = rules.filter((rule) =>
+          rule.from.some((peer) => JSON.stringify(peer) === JSON.stringify(controller)),
+        );
+        if (name === 'server') {
+          assert.equal(admitting.length, 1);
+          assert.deepEqual(admitting[0]?.ports, [{ port: 'http', protocol: 'TCP' }]);
+        } else assert.deepEqual(admitting, [], `${name} admits the ingress controller`);
+        const outsiders = rules
+          .flatMap((rule) => rule.from)
+          .filter((peer) => 'namespaceSelector' in peer)
+          .map((peer) => JSON.stringify(peer.namespaceSelector));
+        const allowed = [
+          JSON.stringify(controller.namespaceSelector),
+          JSON.stringify({ matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }),
+        ];
+        assert.deepEqual(
+          outsiders.filter((peer) => !allowed.includes(peer)),
+          [],
+          `${name}: other namespaces`,
+        );
+      }
+    });
+
     test('every helm test pod probes its own service', () => {
       for (const { name } of services) {
         const pod = find(objects, 'Pod', `${name}-test-health`);
@@ -203,4 +331,89 @@ test('staging and prod never share a database, a user, a key prefix or a namespa
   const namespaces = (objects: K8sObject[]) => new Set(objects.map((o) => o.metadata.namespace));
   assert.deepEqual([...namespaces(staging)], ['staging']);
   assert.deepEqual([...namespaces(prod)], ['prod']);
+});
+
+describe("the server's Ingress, rendered by helm", () => {
+  const render = (environment: string, ...args: string[]) =>
+    withK8sTools(
+      'helm',
+      'template',
+      'server',
+      'charts/server',
+      '--namespace',
+      environment,
+      '-f',
+      'values/apps/server/common.yaml',
+      '-f',
+      `values/apps/server/${environment}.yaml`,
+      '--set',
+      'image.tag=ok',
+      ...args,
+    );
+
+  test('validates strictly against the Kubernetes schemas, in both environments', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'everything-ingress-'));
+    try {
+      for (const environment of environments) {
+        const server = render(environment);
+        assert.ok(server.ok, server.output);
+        assert.match(server.stdout, /kind: Ingress/);
+        const file = join(dir, `${environment}.yaml`);
+        await writeFile(file, server.stdout);
+        for (const version of ['1.33.0', '1.37.0']) {
+          const validated = withK8sTools(
+            'kubernetes-validate',
+            '--strict',
+            '--quiet',
+            '--no-warn',
+            '-k',
+            version,
+            file,
+          );
+          assert.ok(validated.ok, `${environment}, Kubernetes ${version}: ${validated.output}`);
+        }
+        // Strict means strict: an unknown field in the Ingress fails.
+        await writeFile(file, server.stdout.replace('ingressClassName:', 'ingressClass:'));
+        assert.equal(
+          withK8sTools('kubernetes-validate', '--strict', '--quiet', '-k', '1.33.0', file).ok,
+          false,
+        );
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const bad of [
+    '192.168.1.20',
+    'Coffee.home',
+    'coffee.home:443',
+    '*.coffee.home',
+    'coffee_home',
+  ]) {
+    test(`the values schema rejects the host ${bad}`, () => {
+      const result = render('staging', '--set-string', `ingress.hosts[0]=${bad}`);
+      assert.equal(result.ok, false, `accepted ${bad}`);
+      assert.match(result.output, /ingress\/hosts/);
+    });
+  }
+
+  test('installs where Traefik has no CRDs: the HTTPS Ingress alone, naming no Middleware', () => {
+    const server = render('prod');
+    assert.ok(server.ok, server.output);
+    assert.doesNotMatch(server.output, /kind: Middleware|router\.middlewares|name: server-http$/m);
+    assert.match(server.output, /router\.entrypoints: websecure/);
+  });
+
+  test('asks cert-manager for the certificate when told to', () => {
+    const server = render(
+      'prod',
+      '--set',
+      'ingress.tls.certManager.enabled=true',
+      '--set',
+      'ingress.tls.certManager.issuerName=household-ca',
+    );
+    assert.ok(server.ok, server.output);
+    assert.match(server.output, /cert-manager\.io\/cluster-issuer: household-ca/);
+  });
 });

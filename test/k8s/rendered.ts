@@ -1,6 +1,6 @@
 // The manifests that the charts render, as objects: read from the golden files that
 // scripts/k8s/check.sh keeps equal to `helmfile template` (it fails `make test` when they drift).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -69,6 +69,22 @@ function parseYamlFile(path: string): K8sObject[] {
     { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return JSON.parse(json) as K8sObject[];
+}
+
+/**
+ * A command with the project's pinned helm and kubernetes-validate on PATH (scripts/k8s/tools.sh),
+ * run in k8s/: its exit status, its standard output, and both streams for messages.
+ */
+export function withK8sTools(
+  command: string,
+  ...args: string[]
+): { ok: boolean; stdout: string; output: string } {
+  const result = spawnSync(
+    'bash',
+    ['-c', 'source ../scripts/k8s/tools.sh && "$@"', 'k8s-tools', command, ...args],
+    { cwd: `${root}k8s`, encoding: 'utf8' },
+  );
+  return { ok: result.status === 0, stdout: result.stdout, output: result.stdout + result.stderr };
 }
 
 const cache = new Map<string, K8sObject[]>();

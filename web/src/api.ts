@@ -1,6 +1,6 @@
 // Every call to the server: JSON in and out, the access token refreshed once when it expires,
 // problems turned into ApiError, and whether the server can be reached at all.
-import { session, signIn, signOut } from './session.ts';
+import { session, signIn, signOut, storedSession } from './session.ts';
 import { createStore } from './store.ts';
 import type { Problem, Tokens } from './types.ts';
 
@@ -45,24 +45,35 @@ interface RequestOptions {
 
 let refreshing: Promise<boolean> | undefined;
 
-/** One refresh at a time however many requests found the access token expired. */
+/**
+ * One refresh at a time however many requests found the access token expired, across tabs too:
+ * a refresh token is spent when used, and the server ends the session when it sees one twice.
+ */
 export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
+    const stale = session.get()?.refreshToken;
     try {
-      const current = session.get();
-      if (!current) return false;
-      const response = await fetch('/v1/auth/refresh', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ refreshToken: current.refreshToken }),
+      return await oneTabAtATime(async () => {
+        // Another tab may have refreshed while this one waited: take its tokens.
+        const current = storedSession();
+        if (current?.refreshToken !== stale) {
+          session.set(current);
+          return current !== undefined;
+        }
+        if (!current) return false;
+        const response = await fetch('/v1/auth/refresh', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refreshToken: current.refreshToken }),
+        });
+        if (response.status === 401) {
+          signOut();
+          return false;
+        }
+        if (!response.ok) return false;
+        signIn((await response.json()) as Tokens);
+        return true;
       });
-      if (response.status === 401) {
-        signOut();
-        return false;
-      }
-      if (!response.ok) return false;
-      signIn((await response.json()) as Tokens);
-      return true;
     } catch {
       return false;
     } finally {
@@ -70,6 +81,22 @@ export function refreshSession(): Promise<boolean> {
     }
   })();
   return refreshing;
+}
+
+async function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
+  return 'locks' in navigator ? await navigator.locks.request('everything.refresh', work) : work();
+}
+
+/** Signs out here, and ends the session on the server so its refresh token is worth nothing. */
+export function logOut(): void {
+  const current = session.get();
+  signOut();
+  if (!current) return;
+  void fetch('/v1/auth/logout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken: current.refreshToken }),
+  }).catch(() => undefined);
 }
 
 async function send(path: string, options: RequestOptions): Promise<Response> {
@@ -97,6 +124,7 @@ async function problemOf(response: Response): Promise<Problem> {
     title: response.statusText || 'Error',
     status: response.status,
     detail: `The server answered ${response.status}.`,
+    instance: response.url,
   };
   try {
     const body = (await response.json()) as Partial<Problem>;

@@ -20,7 +20,8 @@ function claimsOf(token: string): { sub: string; name: string; role: Role } {
   return JSON.parse(new TextDecoder().decode(bytes)) as { sub: string; name: string; role: Role };
 }
 
-function load(): Session | undefined {
+/** The session as localStorage holds it now, which another tab may have changed. */
+export function storedSession(): Session | undefined {
   try {
     const stored = localStorage.getItem(KEY);
     return stored ? (JSON.parse(stored) as Session) : undefined;
@@ -29,7 +30,7 @@ function load(): Session | undefined {
   }
 }
 
-export const session = createStore<Session | undefined>(load());
+export const session = createStore<Session | undefined>(storedSession());
 
 export function signIn(tokens: Tokens): Session {
   const claims = claimsOf(tokens.accessToken);
@@ -52,7 +53,7 @@ export function signOut(): void {
 
 // Another tab signed in or out.
 addEventListener('storage', (event) => {
-  if (event.key === KEY) session.set(load());
+  if (event.key === KEY) session.set(storedSession());
 });
 
 const rank: Record<Role, number> = { customer: 0, barista: 1, admin: 2 };

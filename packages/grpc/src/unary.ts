@@ -16,6 +16,13 @@ export function unary<Request, Response>(
   classify: ErrorClassifier = () => undefined,
 ): grpc.handleUnaryCall<Request, Response> {
   return (call, callback) => {
+    const nul = fieldWithNul(call.request);
+    if (nul !== undefined) {
+      callback(
+        new GrpcError(Status.INVALID_ARGUMENT, `${nul}: must not contain the NUL character`),
+      );
+      return;
+    }
     handle(call.request, call).then(
       (response) => callback(null, response),
       (error: unknown) => {
@@ -29,6 +36,27 @@ export function unary<Request, Response>(
       },
     );
   };
+}
+
+/**
+ * The path of the first string in a request that holds U+0000, which PostgreSQL's text cannot
+ * store: refused here, at every service's door, rather than failing as an internal error deep
+ * in a query (or, inside a workflow activity, retrying forever).
+ */
+export function fieldWithNul(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || 'request' : undefined;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = fieldWithNul(item, `${path}[${index}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = fieldWithNul(item, path ? `${path}.${key}` : key);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** A classifier answering UNAVAILABLE (retry later) for the errors `matches` recognises. */

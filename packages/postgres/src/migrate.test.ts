@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer, connect } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -127,4 +128,94 @@ test('a failing migration leaves nothing half-written and is reported', async ()
     [{ ok: true, half: null }],
   );
   assert.deepEqual(await query(config, 'SELECT name FROM schema_migrations'), [{ name: '1_ok' }]);
+});
+
+test('a migration waiting on a lock gives up after lock_timeout, leaves nothing behind and applies on retry', async () => {
+  const config = await freshDatabase();
+  await migrate(options(config));
+  const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
+  await writeFile(
+    path.join(dir, '1_drinks.sql'),
+    await readFile(path.join(migrationsDir, '1_drinks.sql')),
+  );
+  await writeFile(
+    path.join(dir, '2_seed.sql'),
+    await readFile(path.join(migrationsDir, '2_seed.sql')),
+  );
+  await writeFile(
+    path.join(dir, '3_sizes.sql'),
+    '-- Up Migration\nALTER TABLE drinks ADD COLUMN size text;\n',
+  );
+  // A long transaction that reads drinks, as the service does while serving.
+  const reader = new pg.Client({
+    host: config.DB_HOST,
+    port: config.DB_PORT,
+    database: config.DB_NAME,
+    user: config.DB_USER,
+    password: config.DB_PASSWORD,
+  });
+  await reader.connect();
+  try {
+    await reader.query('BEGIN');
+    await reader.query('SELECT * FROM drinks');
+    const started = Date.now();
+    await assert.rejects(
+      migrate(options(config, { migrationsDir: dir, lockTimeoutMs: 300 })),
+      /canceling statement due to lock timeout/,
+    );
+    assert.ok(Date.now() - started < 5_000, 'gave up within seconds');
+    await reader.query('ROLLBACK');
+  } finally {
+    await reader.end();
+  }
+  assert.deepEqual(
+    await query(
+      config,
+      "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'drinks' AND column_name = 'size'",
+    ),
+    [{ n: 0 }],
+  );
+  const retried = await migrate(options(config, { migrationsDir: dir, lockTimeoutMs: 300 }));
+  assert.deepEqual(retried.applied, ['3_sizes']);
+});
+
+test('a statement running past statement_timeout is cancelled and nothing of its migration stays', async () => {
+  const config = await freshDatabase();
+  const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
+  await writeFile(
+    path.join(dir, '1_slow.sql'),
+    '-- Up Migration\nCREATE TABLE slow (id int);\nSELECT pg_sleep(5);\n',
+  );
+  await assert.rejects(
+    migrate(options(config, { migrationsDir: dir, statementTimeoutMs: 200 })),
+    /canceling statement due to statement timeout/,
+  );
+  assert.deepEqual(await query(config, "SELECT to_regclass('slow') AS slow"), [{ slow: null }]);
+});
+
+test('a database that becomes reachable only after a few seconds is waited for, not failed', async () => {
+  const config = await freshDatabase();
+  // A port that refuses connections for 2 s, then forwards them to the real server.
+  const forwarder = createServer((socket) => {
+    const upstream = connect(config.DB_PORT, config.DB_HOST);
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+  const opening = setTimeout(() => forwarder.listen(port, '127.0.0.1'), 2_000);
+  try {
+    const started = Date.now();
+    const result = await migrate(options({ ...config, DB_PORT: port }));
+    assert.deepEqual(result.applied, ['1_drinks', '2_seed']);
+    assert.ok(Date.now() - started >= 2_000, 'it waited for the database');
+  } finally {
+    clearTimeout(opening);
+    forwarder.close();
+  }
 });

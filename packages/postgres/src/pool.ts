@@ -63,6 +63,7 @@ const connectionErrorCodes = new Set([
   'EPIPE',
   'EHOSTUNREACH',
   'ENOTFOUND',
+  'EAI_AGAIN', // a name server that did not answer yet (cluster DNS while a pod starts)
 ]);
 
 /**

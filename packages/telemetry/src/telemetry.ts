@@ -1,23 +1,30 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, metrics, propagation, trace } from '@opentelemetry/api';
 import { register as registerImportHooks } from 'import-in-the-middle/register-hooks.mjs';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   AlwaysOffSampler,
   BatchSpanProcessor,
   NoopSpanProcessor,
   ParentBasedSampler,
   AlwaysOnSampler,
+  TracerProvider,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
@@ -70,16 +77,30 @@ export async function startTelemetry(
       })
     : new NoopSpanProcessor();
 
+  // Only the providers used, wired by hand: NodeSDK would load every OTLP exporter (traces,
+  // metrics and logs, over gRPC, HTTP and protobuf) and start a log exporter nobody reads.
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
   const prometheus = new PrometheusExporter({ preventServerStart: true });
-  const sdk = new NodeSDK({
+  const meterProvider = new MeterProvider({ resource, readers: [prometheus] });
+  metrics.setGlobalMeterProvider(meterProvider);
+  const tracerProvider = new TracerProvider({
     resource,
-    autoDetectResources: false,
     spanProcessors: [spanProcessor],
     // Without an endpoint nothing is recorded, yet incoming trace context still passes through.
     sampler: tracing
       ? new ParentBasedSampler({ root: new AlwaysOnSampler() })
       : new AlwaysOffSampler(),
-    metricReaders: [prometheus],
+  });
+  trace.setGlobalTracerProvider(tracerProvider);
+  registerInstrumentations({
+    tracerProvider,
+    meterProvider,
     instrumentations: [
       // Probes and scrapes every few seconds would drown the orders' traces.
       new HttpInstrumentation({
@@ -91,25 +112,25 @@ export async function startTelemetry(
       ...instrumentations,
     ],
   });
-  sdk.start();
-  const metrics = createServer((request, response) => {
+  const metricsServer = createServer((request, response) => {
     if (request.url?.split('?')[0] === '/metrics') {
       prometheus.getMetricsRequestHandler(request, response);
     } else {
       response.writeHead(404).end();
     }
   });
-  metrics.listen(config.METRICS_PORT, config.METRICS_HOST);
-  await once(metrics, 'listening');
-  const metricsPort = (metrics.address() as AddressInfo).port;
+  metricsServer.listen(config.METRICS_PORT, config.METRICS_HOST);
+  await once(metricsServer, 'listening');
+  const metricsPort = (metricsServer.address() as AddressInfo).port;
   return {
     tracing,
     spanProcessor,
     resource,
     metricsPort,
     async shutdown() {
-      metrics.close();
-      await sdk.shutdown();
+      metricsServer.close();
+      await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
+      contextManager.disable();
     },
   };
 }

@@ -109,6 +109,23 @@ test('EnsureAdmin creates the admin once and re-running it keeps one account', a
   assert.equal(signIn.response?.customer?.role, customerV1.Role.ROLE_ADMIN);
 });
 
+test('EnsureAdmin on a later start leaves an existing account as it is: a demotion and its password stick', async () => {
+  const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
+  const created = await call('ensureAdmin', { email, password: 'bootstrap secret' });
+  assert.ok(created.response?.customer);
+  await call('setRole', { id: created.response.customer.id, role: customerV1.Role.ROLE_CUSTOMER });
+  const restarted = await call('ensureAdmin', { email, password: 'a new bootstrap secret' });
+  assert.equal(restarted.response?.customer?.id, created.response.customer.id);
+  assert.equal(restarted.response.customer.role, customerV1.Role.ROLE_CUSTOMER);
+  const newPassword = await call('verifyCredentials', {
+    email,
+    password: 'a new bootstrap secret',
+  });
+  assert.equal(newPassword.error?.code, grpc.status.UNAUTHENTICATED);
+  const oldPassword = await call('verifyCredentials', { email, password: 'bootstrap secret' });
+  assert.equal(oldPassword.response?.customer?.role, customerV1.Role.ROLE_CUSTOMER);
+});
+
 test('SetRole makes a customer a barista', async () => {
   const ada = await register();
   const { response } = await call('setRole', {
@@ -146,6 +163,117 @@ test('refunding an order never charged changes nothing', async () => {
   assert.deepEqual(response, { tabBalanceCents: 0, applied: false });
 });
 
+/**
+ * Runs `late` while another transaction holds the customer's row lock, as a charge that timed
+ * out on its caller's side does while it waits; then runs `meanwhile` and lets the lock go.
+ */
+async function whileLocked<Late, Meanwhile>(
+  customerId: string,
+  late: () => Promise<Late>,
+  meanwhile: () => Promise<Meanwhile>,
+): Promise<[Late, Meanwhile]> {
+  const holder = await pool.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
+    const lateResult = late();
+    await waitForLockWaiters(1);
+    const meanwhileResult = meanwhile();
+    // The second call either queues on the lock too or has already finished without it.
+    await Promise.race([waitForLockWaiters(2), meanwhileResult]);
+    await holder.query('COMMIT');
+    return [await lateResult, await meanwhileResult];
+  } finally {
+    holder.release();
+  }
+}
+
+async function waitForLockWaiters(count: number) {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const { rows } = await pool.query<{ waiting: number }>(
+      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    );
+    if ((rows[0]?.waiting ?? 0) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`fewer than ${count} queries waited for the lock`);
+}
+
+test('a charge that arrives after its order was refunded is refused, and the tab stays at zero', async () => {
+  const ada = await register();
+  const orderId = randomUUID();
+  const refund = await call('refundTab', { customerId: ada.id, orderId });
+  assert.deepEqual(refund.response, { tabBalanceCents: 0, applied: false });
+  const late = await call('chargeTab', { customerId: ada.id, orderId, amountCents: 400 });
+  assert.equal(late.error?.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(late.error.details, /was refunded/);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.tabBalanceCents, 0);
+  // Other orders are charged as before.
+  const next = await call('chargeTab', {
+    customerId: ada.id,
+    orderId: randomUUID(),
+    amountCents: 300,
+  });
+  assert.equal(next.response?.tabBalanceCents, 300);
+});
+
+test('a charge waiting on the customer lock when the refund comes is refunded, whichever commits first', async () => {
+  const ada = await register();
+  const orderId = randomUUID();
+  const [charge, refund] = await whileLocked(
+    ada.id,
+    () => call('chargeTab', { customerId: ada.id, orderId, amountCents: 400 }),
+    () => call('refundTab', { customerId: ada.id, orderId }),
+  );
+  assert.equal(charge.response?.applied, true);
+  assert.equal(refund.response?.applied, true);
+  assert.equal(refund.response.tabBalanceCents, 0);
+  const again = await call('chargeTab', { customerId: ada.id, orderId, amountCents: 400 });
+  assert.equal(again.error?.code, grpc.status.FAILED_PRECONDITION);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.tabBalanceCents, 0);
+});
+
+/** Gives the customer `points` through a completed order, as the order events do. */
+async function earnPoints(customerId: string, points: number) {
+  const orderId = randomUUID();
+  await pool.query(
+    "INSERT INTO loyalty_entries (customer_id, order_id, event_id, points, reason) VALUES ($1, $2, gen_random_uuid(), $3, 'earned')",
+    [customerId, orderId, points],
+  );
+}
+
+test('a redemption that arrives after its order gave points back is refused, and the points stay', async () => {
+  const ada = await register();
+  await earnPoints(ada.id, 150);
+  const orderId = randomUUID();
+  const restore = await call('restorePoints', { customerId: ada.id, orderId });
+  assert.deepEqual(restore.response, { loyaltyPoints: 150, applied: false });
+  const late = await call('redeemPoints', { customerId: ada.id, orderId, points: 100 });
+  assert.equal(late.error?.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(late.error.details, /gave its points back/);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.loyaltyPoints, 150);
+});
+
+test('a redemption waiting on the customer lock when the restore comes is given back', async () => {
+  const ada = await register();
+  await earnPoints(ada.id, 150);
+  const orderId = randomUUID();
+  const [redeem, restore] = await whileLocked(
+    ada.id,
+    () => call('redeemPoints', { customerId: ada.id, orderId, points: 100 }),
+    () => call('restorePoints', { customerId: ada.id, orderId }),
+  );
+  assert.equal(redeem.response?.applied, true);
+  assert.deepEqual(restore.response, { loyaltyPoints: 150, applied: true });
+  const again = await call('redeemPoints', { customerId: ada.id, orderId, points: 100 });
+  assert.equal(again.error?.code, grpc.status.FAILED_PRECONDITION);
+  const { response } = await call('getCustomer', { id: ada.id });
+  assert.equal(response?.customer?.loyaltyPoints, 150);
+});
+
 test('a charge past the tab limit is FAILED_PRECONDITION and leaves the balance as it was', async () => {
   const ada = await register();
   await call('chargeTab', { customerId: ada.id, orderId: randomUUID(), amountCents: 800 });
@@ -158,6 +286,47 @@ test('a charge past the tab limit is FAILED_PRECONDITION and leaves the balance 
   assert.match(over.error.details, /over its limit of 1000 cents/);
   const { response } = await call('getCustomer', { id: ada.id });
   assert.equal(response?.customer?.tabBalanceCents, 800);
+});
+
+test('two refreshes racing with one token: one rotates it, the other ends the session for both', async () => {
+  const ada = await register();
+  const started = await call('startSession', { customerId: ada.id, ttlSeconds: 600 });
+  assert.ok(started.response?.session);
+  const { refreshToken } = started.response.session;
+  const raced = await Promise.all([
+    call('refreshSession', { refreshToken }),
+    call('refreshSession', { refreshToken }),
+  ]);
+  const winner = raced.find(({ response }) => response?.session);
+  const loser = raced.find(({ error }) => error);
+  assert.equal(loser?.error?.code, grpc.status.UNAUTHENTICATED);
+  assert.equal(winner?.response?.customer?.id, ada.id);
+  assert.equal(
+    winner.response.session?.expiresAt?.getTime(),
+    started.response.session.expiresAt?.getTime(),
+  );
+  const next = await call('refreshSession', {
+    refreshToken: winner.response.session?.refreshToken ?? '',
+  });
+  assert.equal(next.error?.code, grpc.status.UNAUTHENTICATED);
+});
+
+test('CheckSession answers the role now while the session lives, UNAUTHENTICATED once it ended', async () => {
+  const ada = await register();
+  const started = await call('startSession', { customerId: ada.id, ttlSeconds: 600 });
+  const sessionId = started.response?.session?.id ?? '';
+  await call('setRole', { id: ada.id, role: customerV1.Role.ROLE_BARISTA });
+  const live = await call('checkSession', { customerId: ada.id, sessionId });
+  assert.equal(live.response?.role, customerV1.Role.ROLE_BARISTA);
+  const ended = await call('endAllSessions', { customerId: ada.id });
+  assert.equal(ended.response?.ended, 1);
+  const after = await call('checkSession', { customerId: ada.id, sessionId });
+  assert.equal(after.error?.code, grpc.status.UNAUTHENTICATED);
+  const unknown = await call('startSession', { customerId: randomUUID(), ttlSeconds: 600 });
+  assert.equal(unknown.error?.code, grpc.status.NOT_FOUND);
+  const forever = await call('startSession', { customerId: ada.id, ttlSeconds: 0 });
+  assert.equal(forever.error?.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(forever.error.details, /^ttlSeconds: /);
 });
 
 test('GetCustomer: an unknown id is NOT_FOUND, a malformed one INVALID_ARGUMENT naming the field', async () => {

@@ -11,6 +11,7 @@ import { PushNotifier, type PushSettings } from './push/push-notifier.ts';
 import { PushSubscriptions } from './push/push-subscriptions.ts';
 import { OrderEventsConsumer, type ConsumerSettings } from './events/order-events-consumer.ts';
 import { Favorites } from './favorites/favorites.ts';
+import { Sessions } from './sessions/sessions.ts';
 import { Tab } from './tab/tab.ts';
 
 export interface CustomerDeps {
@@ -45,6 +46,7 @@ export async function createApp({
   const accounts = new Accounts(customers);
   const tab = new Tab(pool, tabLimitCents);
   const favorites = new Favorites(pool);
+  const sessions = new Sessions(pool, logger);
   const consumer = events && new OrderEventsConsumer(pool, events, logger);
   const subscriptions = new PushSubscriptions(pool);
   const notifier = push && new PushNotifier(subscriptions, push, logger);
@@ -69,7 +71,7 @@ export async function createApp({
         name: 'everything.customer.v1.CustomerService',
         definition: customerV1.CustomerServiceService,
         implementation: customerService(
-          { pool, customers, accounts, tab, favorites },
+          { pool, customers, accounts, tab, favorites, sessions },
           database.guard,
           classify,
           logger,

@@ -19,18 +19,19 @@ import { menuService } from './grpc/menu-service.ts';
 import { orderService } from './grpc/order-service.ts';
 import { scheduleService } from './grpc/schedule-service.ts';
 import { MenuAdmin } from './menu/menu-admin.ts';
-import { observeOrderDatabase } from './metrics.ts';
+import { observeOrderDatabase, observeOrderFeed } from './metrics.ts';
 import { MenuCatalog } from './menu/menu-catalog.ts';
 import { MenuRepository } from './menu/menu-repository.ts';
 import { OrderRepository } from './orders/order-repository.ts';
 import { Ordering } from './orders/ordering.ts';
 import { ScheduleRepository } from './schedules/schedule-repository.ts';
 import { Scheduling, type SchedulingPolicy } from './schedules/scheduling.ts';
+import { StalledOrderSweeper, type StalledOrderSettings } from './orders/stalled-orders.ts';
 import { createScheduleActivities } from './temporal/schedule-activities.ts';
 import { temporalScheduleWorkflows } from './temporal/schedule-workflows.ts';
 import { createActivities } from './temporal/activities.ts';
 import { temporalOrderWorkflows } from './temporal/order-workflows.ts';
-import { createOrderWorker } from './temporal/worker.ts';
+import { createOrderWorker, type WorkerSizing } from './temporal/worker.ts';
 
 export interface OrderDeps {
   pool: pg.Pool;
@@ -48,6 +49,8 @@ export interface OrderDeps {
     plugins?: WorkerPlugin[];
     /** Workflow code bundled ahead of time; without it the worker bundles at start. */
     workflowBundlePath?: string | undefined;
+    /** Cache, task slots and pollers; a Raspberry Pi's sizing when not given. */
+    sizing?: WorkerSizing | undefined;
   };
   customers: customerV1.CustomerServiceClient;
   kafka: { brokers: string[]; topic: string };
@@ -56,6 +59,8 @@ export interface OrderDeps {
   pointsPerFreeDrink: number;
   /** How scheduled orders treat late runs and closing time; defaults: 15 min grace, always open. */
   scheduling?: Partial<Omit<SchedulingPolicy, 'immediateWithinMs'>>;
+  /** The sweep for placed orders whose workflow never started; every 30 s, after 30 s by default. */
+  stalledOrders?: StalledOrderSettings;
 }
 
 export interface OrderApp {
@@ -64,6 +69,8 @@ export interface OrderApp {
   ordering: Ordering;
   scheduling: Scheduling;
   database: DatabaseGate;
+  /** The event streams this replica serves to barista queues and trackers. */
+  feed: OrderFeed;
   /** Starts the workflow worker and the outbox relay, then serves gRPC; resolves to the port. */
   start(host: string, port: number): Promise<number>;
   /** NOT_SERVING first, then drain gRPC calls, the worker and the relay, within `graceMs`. */
@@ -103,6 +110,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     taskQueue: temporal.taskQueue,
     plugins: temporal.plugins ?? [],
     workflowBundlePath: temporal.workflowBundlePath,
+    sizing: temporal.sizing,
     activities: {
       ...createActivities({
         orders,
@@ -113,7 +121,13 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       ...createScheduleActivities(scheduling),
     },
   });
+  const sweeper = new StalledOrderSweeper(
+    ordering,
+    deps.stalledOrders ?? { intervalMs: 30_000, graceMs: 30_000 },
+    logger,
+  );
   const feed = new OrderFeed(pool, deps.database, logger);
+  observeOrderFeed(feed);
   const relay = new OutboxRelay({
     database: deps.database,
     brokers: deps.kafka.brokers,
@@ -154,11 +168,18 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     ordering,
     scheduling,
     database,
+    feed,
     async start(host, port) {
       // The worker's run() resolves only after shutdown; a failure before that is fatal and
       // surfaces in close() or, if it happens while serving, ends the process through main.
       workerRun = worker.run();
       relay.start();
+      sweeper.start();
+      await feed
+        .start()
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'order feed not started; the first watcher starts it'),
+        );
       const bound = await grpc.listen(host, port);
       database.watch.subscribe(grpc.setServing);
       return bound;
@@ -169,6 +190,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       // Event streams never end by themselves: close them so their clients resume elsewhere.
       feed.close();
       await grpc.stop(graceMs);
+      await sweeper.stop();
       if (workerRun) {
         worker.shutdown();
         await workerRun;

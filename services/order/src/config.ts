@@ -45,6 +45,20 @@ export const orderConfigShape = {
    * process, about 160 MiB of a Raspberry Pi’s memory.
    */
   TEMPORAL_WORKFLOW_BUNDLE: env.string().optional(),
+  /**
+   * Open orders whose workflow state the worker keeps in memory (sticky cache). The bound on the
+   * worker's memory per open order: beyond it workflows are evicted and replay from history
+   * when they wake. Temporal's default sizes it from the machine's heap, not the pod's.
+   */
+  TEMPORAL_MAX_CACHED_WORKFLOWS: env.int(0, 10_000).default(100),
+  /** Workflow tasks run at once (Temporal's minimum is 2 while the cache is on). */
+  TEMPORAL_WORKFLOW_TASK_SLOTS: env.int(2, 1_000).default(4),
+  /** Activities run at once: each holds a database connection or a gRPC call while it runs. */
+  TEMPORAL_ACTIVITY_TASK_SLOTS: env.int(1, 1_000).default(8),
+  /** Long polls for workflow tasks (2 to TEMPORAL_WORKFLOW_TASK_SLOTS). */
+  TEMPORAL_WORKFLOW_TASK_POLLERS: env.int(2, 100).default(2),
+  /** Long polls for activity tasks (1 to TEMPORAL_ACTIVITY_TASK_SLOTS). */
+  TEMPORAL_ACTIVITY_TASK_POLLERS: env.int(1, 100).default(2),
   /** Comma-separated host:port list. */
   KAFKA_BROKERS: env
     .string()

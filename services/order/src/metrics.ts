@@ -48,7 +48,9 @@ export function countTransition(to: string, since: Milestones): void {
 
 /**
  * Gauges read from the database at scrape time: the outbox backlog (events not yet on Kafka,
- * and the age of the oldest) and the orders in each status. A failed read skips one scrape.
+ * and the age of the oldest), the orders in each status, and how long the longest-waiting open
+ * order has been in its status (an accepted order nobody marks ready alerts on it). A failed
+ * read skips one scrape.
  */
 export function observeOrderDatabase(pool: pg.Pool): void {
   const backlog = meter.createObservableGauge('everything.outbox.backlog', {
@@ -60,6 +62,11 @@ export function observeOrderDatabase(pool: pg.Pool): void {
   });
   const byStatus = meter.createObservableGauge('everything.orders.current', {
     description: 'Orders in each status now',
+  });
+  const oldestOpen = meter.createObservableGauge('everything.orders.oldest.age', {
+    description:
+      'Time the longest-waiting open order has been in its status (placed, accepted, ready; 0 when none)',
+    unit: 's',
   });
   meter.addBatchObservableCallback(
     async (observer) => {
@@ -75,10 +82,37 @@ export function observeOrderDatabase(pool: pg.Pool): void {
         );
         for (const row of orders.rows)
           observer.observe(byStatus, Number(row.count), { status: row.status });
+        const waiting = await pool.query<{ status: string; age: number }>(
+          `SELECT status, extract(epoch FROM now() - min(updated_at))::float8 AS age
+             FROM orders WHERE status IN ('placed', 'accepted', 'ready') GROUP BY status`,
+        );
+        for (const status of ['placed', 'accepted', 'ready'])
+          observer.observe(
+            oldestOpen,
+            waiting.rows.find((row) => row.status === status)?.age ?? 0,
+            {
+              status,
+            },
+          );
       } catch {
         // The database is down: readiness reports it; the gauges skip this scrape.
       }
     },
-    [backlog, oldest, byStatus],
+    [backlog, oldest, byStatus, oldestOpen],
   );
+}
+
+/** The live event streams this replica serves, and the most events a slow one has waiting. */
+export function observeOrderFeed(feed: { usage: { watchers: number; mostHeld: number } }): void {
+  meter
+    .createObservableGauge('everything.order_feed.watchers', {
+      description: 'Event streams (barista queues and order trackers) open on this replica',
+    })
+    .addCallback((observer) => observer.observe(feed.usage.watchers));
+  meter
+    .createObservableGauge('everything.order_feed.held_events', {
+      description:
+        'Most events any one stream has waiting in memory (bounded; a slower one reads the log)',
+    })
+    .addCallback((observer) => observer.observe(feed.usage.mostHeld));
 }

@@ -53,6 +53,13 @@ export async function serve(telemetry: Telemetry): Promise<void> {
       }),
       plugins: [tracing],
       workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
+      sizing: {
+        maxCachedWorkflows: config.TEMPORAL_MAX_CACHED_WORKFLOWS,
+        workflowTaskSlots: config.TEMPORAL_WORKFLOW_TASK_SLOTS,
+        activityTaskSlots: config.TEMPORAL_ACTIVITY_TASK_SLOTS,
+        workflowTaskPollers: config.TEMPORAL_WORKFLOW_TASK_POLLERS,
+        activityTaskPollers: config.TEMPORAL_ACTIVITY_TASK_POLLERS,
+      },
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
     },

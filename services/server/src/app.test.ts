@@ -86,11 +86,14 @@ test('the OpenAPI 3.1 document describes the public routes, and a docs page serv
     '/v1/auth/register',
     '/v1/auth/login',
     '/v1/auth/refresh',
+    '/v1/auth/logout',
     '/v1/orders',
     '/v1/orders/{id}',
     '/v1/orders/{id}/accept',
     '/v1/customers/me',
     '/v1/customers/{id}/role',
+    '/v1/customers/me/sessions',
+    '/v1/customers/{id}/sessions',
   ]) {
     assert.ok(path in document.paths, `${path} is documented`);
   }

@@ -5,8 +5,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { customerV1, menuV1, orderV1, pushV1, scheduleV1 } from '@everything/contracts';
 import type { Logger } from '@everything/logger';
 import type { Valkey } from '@everything/valkey';
+import { sessionRoleFrom } from './auth/session-role.ts';
 import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { FavoritesCache } from './favorites-cache.ts';
+import { methodNotAllowed } from './method-not-allowed.ts';
+import { exactDocument } from './openapi-document.ts';
+import { requestValidator } from './request-validation.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -48,7 +52,12 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Only the given number of proxy hops may set the client's address (X-Forwarded-For).
     trustProxy: (_address: string, hop: number) => hop < deps.trustProxyHops,
+    // A body's "__proto__" key is dropped rather than the body refused: it is just another
+    // unknown field, and dropping it is what keeps it from reaching an object's prototype.
+    onProtoPoisoning: 'remove',
   });
+  app.setValidatorCompiler(requestValidator());
+  const answerMethodsNotAllowed = methodNotAllowed(app);
   const pageFallback = deps.webRoot ? await registerWebApp(app, deps.webRoot) : undefined;
   registerProblemHandlers(app, pageFallback);
   await app.register(swagger, {
@@ -65,6 +74,10 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
+    transformObject: (documents) =>
+      'openapiObject' in documents
+        ? exactDocument(documents.openapiObject)
+        : documents.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerTokens(app, deps.tokens);
@@ -83,8 +96,8 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     },
     // Fails open: an unreachable Valkey must not take ordering down with it.
     skipOnError: true,
-    // Long-lived streams and probes are not requests to limit.
-    allowList: (request) => /^\/(healthz|readyz)$|\/events$/.test(request.url.split('?')[0] ?? ''),
+    // No allowList: exemptions are per route (`config: { rateLimit: false }` on probes and
+    // streams), so no URL can borrow a stream's exemption for another handler.
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
@@ -93,33 +106,46 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   authRoutes(app, deps.customers, {
     timeoutMs: deps.upstreamTimeoutMs,
     rateLimitPerMinute: deps.rateLimits.authPerMinute,
+    sessionTtlSeconds: deps.tokens.refreshTtlSeconds,
   });
-  pushRoutes(app, { push: deps.push, timeoutMs: deps.upstreamTimeoutMs });
+  // Privileged decisions ask the customer service for the caller's role now, never the token.
+  const sessionRole = sessionRoleFrom(deps.customers, deps.upstreamTimeoutMs);
+  pushRoutes(app, {
+    push: deps.push,
+    signedIn: signedIn(sessionRole),
+    timeoutMs: deps.upstreamTimeoutMs,
+  });
   const favoritesCache = new FavoritesCache(deps.valkey, deps.customers, deps.upstreamTimeoutMs);
   const stream = eventStreamer(app, deps.orders);
   // The pickup display: a TV with a display key, or staff.
   await app.register(function pickupDisplayRoutes(scope) {
-    scope.addHook('onRequest', pickupViewer(deps.valkey));
+    scope.addHook('onRequest', pickupViewer(deps.valkey, sessionRole));
     pickupRoutes(scope, { orders: deps.orders, stream, timeoutMs: deps.upstreamTimeoutMs });
     return Promise.resolve();
   });
   // Routes that need a signed-in caller share one encapsulated scope and its hook. The
   // function's name is the plugin's name, which Fastify's spans show.
   await app.register(function signedInRoutes(scope) {
-    scope.addHook('onRequest', signedIn);
+    scope.addHook('onRequest', signedIn(sessionRole));
     orderRoutes(scope, {
       orders: deps.orders,
       favoritesCache,
       valkey: deps.valkey,
       timeoutMs: deps.upstreamTimeoutMs,
     });
-    customerRoutes(scope, deps.customers, favoritesCache, deps.upstreamTimeoutMs);
+    customerRoutes(scope, {
+      customers: deps.customers,
+      menu: deps.menu,
+      favoritesCache,
+      timeoutMs: deps.upstreamTimeoutMs,
+    });
     eventRoutes(scope, { orders: deps.orders, stream, timeoutMs: deps.upstreamTimeoutMs });
     menuAdminRoutes(scope, deps.menu, deps.upstreamTimeoutMs);
     displayKeyRoutes(scope, deps.valkey);
     scheduleRoutes(scope, { schedules: deps.schedules, timeoutMs: deps.upstreamTimeoutMs });
     return Promise.resolve();
   });
+  answerMethodsNotAllowed();
   await app.ready();
   return app;
 }

@@ -18,11 +18,12 @@ export const serverConfigShape = {
    * address (per-IP rate limits). 0 trusts none: anyone could claim any address.
    */
   TRUST_PROXY_HOPS: env.int(0, 10).default(0),
-  /** HMAC key for the access and refresh tokens (HS256); at least 32 characters. */
+  /** HMAC key for the access tokens and display keys (HS256); at least 32 characters. */
   JWT_SECRET: env.string().min(32, 'must have at least 32 characters'),
   ACCESS_TOKEN_TTL_SECONDS: env.int(60, 86_400).default(900),
+  /** A session's whole life from sign-in: refreshing rotates its token but never extends it. */
   REFRESH_TOKEN_TTL_SECONDS: env.int(300, 90 * 86_400).default(14 * 86_400),
-  /** The first admin, created or promoted at start-up when both are set. */
+  /** The first admin, created at start-up when both are set and no account has the email. */
   BOOTSTRAP_ADMIN_EMAIL: z.email('must be an email address').optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8, 'must have at least 8 characters').optional(),
   /** Requests a signed-in user, or an anonymous IP address, may make per minute. */

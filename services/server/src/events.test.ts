@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { callUnary } from '@everything/grpc';
+import { MAX_STREAMS_PER_CALLER } from './routes/events.ts';
 import { serverTestStack } from './testing.ts';
 
 interface SseEvent {
@@ -118,17 +119,17 @@ describe('server-sent events', () => {
   test("a customer's tracker sees every state change as it happens, and resumes on another replica after the last event it saw", async () => {
     const placed = await order();
     const url = `${base}/v1/orders/${placed.id}/events`;
-    const live = readEvents(url, { authorization: `Bearer ${customer}` }, 3);
+    const live = readEvents(url, { authorization: `Bearer ${customer}` }, 4);
     await post(`/v1/orders/${placed.id}/accept`, barista);
     await post(`/v1/orders/${placed.id}/ready`, barista);
     const events = await live;
     assert.deepEqual(
       events.map((event) => event.event),
-      ['order.placed', 'order.accepted', 'order.ready'],
+      ['order.placed', 'order.accepted', 'order.customer_notified', 'order.ready'],
     );
     assert.deepEqual(
       events.map((event) => event.data.order.status),
-      ['placed', 'accepted', 'ready'],
+      ['placed', 'accepted', 'accepted', 'ready'],
     );
     const ids = events.map((event) => Number(event.id));
     assert.deepEqual(
@@ -144,11 +145,11 @@ describe('server-sent events', () => {
     const resumed = await readEvents(
       `${replicaBase}/v1/orders/${placed.id}/events`,
       { authorization: `Bearer ${customer}`, 'last-event-id': events[0]?.id ?? '' },
-      3,
+      4,
     );
     assert.deepEqual(
       resumed.map((event) => event.event),
-      ['order.accepted', 'order.ready', 'order.completed'],
+      ['order.accepted', 'order.customer_notified', 'order.ready', 'order.completed'],
     );
   });
 
@@ -163,5 +164,36 @@ describe('server-sent events', () => {
       headers: { authorization: `Bearer ${customer}` },
     });
     assert.equal(forbidden.status, 403);
+  });
+
+  test('a caller at its stream cap is refused before the order is looked up', async () => {
+    // A caller of its own, holding no streams of earlier tests.
+    const grace = (
+      await post('/v1/auth/register', '', {
+        email: `grace-${randomUUID()}@example.com`,
+        password: 'correct horse',
+        displayName: 'Grace',
+      })
+    ).accessToken;
+    const placed = await post(
+      '/v1/orders',
+      grace,
+      { items: [{ menuItemId: latteId, quantity: 1 }] },
+      { 'idempotency-key': randomUUID() },
+    );
+    const controller = new AbortController();
+    const open = (id: string) =>
+      fetch(`${base}/v1/orders/${id}/events`, {
+        headers: { authorization: `Bearer ${grace}` },
+        signal: controller.signal,
+      });
+    try {
+      for (let count = 0; count < MAX_STREAMS_PER_CALLER; count += 1)
+        assert.equal((await open(placed.id)).status, 200);
+      // A 404 would mean the order service was asked about the order before the cap was checked.
+      assert.equal((await open(randomUUID())).status, 429);
+    } finally {
+      controller.abort();
+    }
   });
 });

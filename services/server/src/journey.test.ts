@@ -1,10 +1,13 @@
 // The order journey through the public REST API, against real services and servers.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { callUnary } from '@everything/grpc';
-import { eventually } from '@everything/test-support';
+import { createLogger } from '@everything/logger';
+import { eventually, stack as testStack } from '@everything/test-support';
+import { createValkey, valkeyReady } from '@everything/valkey';
 import { openApiContract } from './openapi-contract.ts';
 import { serverTestStack } from './testing.ts';
 
@@ -78,6 +81,14 @@ describe('the order journey through the REST API', () => {
       headers: { 'idempotency-key': key },
       payload: { items: [{ menuItemId: item('Caffè latte').id, quantity }] },
     });
+
+  const forgetIdempotencyKeysInValkey = async () => {
+    const raw = createValkey(testStack.valkeyUrl, '', createLogger('test', 'silent'));
+    await valkeyReady(raw);
+    const keys = await raw.keys(`${stack.orderDeps.keyPrefix}idempotency:*`);
+    if (keys.length > 0) await raw.del(...keys);
+    raw.disconnect();
+  };
 
   before(async () => {
     stack = await serverTestStack();
@@ -273,6 +284,98 @@ describe('the order journey through the REST API', () => {
     });
     assert.equal(missing.status, 400);
     assert.equal(missing.body.type, '/problems/idempotency-key-required');
+  });
+
+  test('after Valkey loses an Idempotency-Key, a retry with it returns the same order, charged once', async () => {
+    const ada = await register();
+    const key = randomUUID();
+    const first = await placeLatte(ada.accessToken, key);
+    assert.equal(first.status, 201);
+    // A replaced Valkey pod starts empty: every key the server remembered there is gone.
+    await forgetIdempotencyKeysInValkey();
+    const retried = await placeLatte(ada.accessToken, key);
+    assert.equal(retried.status, 201);
+    assert.equal(retried.body.id, first.body.id);
+    const history = await call<{ orders: Order[] }>({
+      method: 'GET',
+      url: '/v1/orders',
+      token: ada.accessToken,
+    });
+    assert.deepEqual(
+      history.body.orders.map((order) => order.id),
+      [first.body.id],
+    );
+    await eventually('the charge reaches the tab', async () => {
+      const me = await call<{ tabBalanceCents: number }>({
+        method: 'GET',
+        url: '/v1/customers/me',
+        token: ada.accessToken,
+      });
+      return me.body.tabBalanceCents === first.body.totalCents;
+    });
+    // And the same key for another order is still refused, by the order database this time.
+    await forgetIdempotencyKeysInValkey();
+    const reused = await placeLatte(ada.accessToken, key, 2);
+    assert.equal(reused.status, 422);
+  });
+
+  test('with Valkey down, an Idempotency-Key still places one order: the order database decides', async () => {
+    const ada = await register();
+    const unreachable = createValkey(
+      'redis://127.0.0.1:1',
+      'test:',
+      createLogger('test', 'silent'),
+    );
+    const withoutValkey = await stack.build({ valkey: unreachable });
+    const key = randomUUID();
+    const place = (quantity: number) =>
+      withoutValkey.inject({
+        method: 'POST',
+        url: '/v1/orders',
+        headers: { authorization: `Bearer ${ada.accessToken}`, 'idempotency-key': key },
+        payload: { items: [{ menuItemId: item('Caffè latte').id, quantity }] },
+      });
+    try {
+      const first = await place(1);
+      const retried = await place(1);
+      const reused = await place(2);
+      assert.equal(first.statusCode, 201);
+      assert.equal(retried.statusCode, 201);
+      assert.equal(retried.json<Order>().id, first.json<Order>().id);
+      assert.equal(reused.statusCode, 422);
+    } finally {
+      unreachable.disconnect();
+    }
+  });
+
+  test('a barista action retried with its Idempotency-Key gets the first answer, not a 409', async () => {
+    const ada = await register();
+    const act = (id: string, action: string, token: string, key?: string) =>
+      call<Order & { type?: string }>({
+        method: 'POST',
+        url: `/v1/orders/${id}/${action}`,
+        token,
+        ...(key ? { headers: { 'idempotency-key': key } } : {}),
+      });
+    const placed = (await placeLatte(ada.accessToken)).body;
+    for (const action of ['accept', 'ready', 'pickup']) {
+      const key = randomUUID();
+      const first = await act(placed.id, action, barista, key);
+      assert.equal(first.status, 200, `${action}: ${JSON.stringify(first.body)}`);
+      // The answer was lost; the tablet retries with the same key.
+      const retried = await act(placed.id, action, barista, key);
+      assert.equal(retried.status, 200, `${action} retried: ${JSON.stringify(retried.body)}`);
+      assert.equal(retried.body.id, placed.id);
+    }
+    // A new key is a new request, refused as before.
+    assert.equal((await act(placed.id, 'pickup', barista, randomUUID())).status, 409);
+
+    const cancelled = (await placeLatte(ada.accessToken)).body;
+    const key = randomUUID();
+    assert.equal((await act(cancelled.id, 'cancel', ada.accessToken, key)).status, 200);
+    const again = await act(cancelled.id, 'cancel', ada.accessToken, key);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.status, 'cancelled');
   });
 
   test('no token is 401, a customer acting as barista is 403, someone else’s order is 404', async () => {
@@ -494,5 +597,41 @@ describe('the order journey through the REST API', () => {
     const last = statuses[2];
     assert.ok(last?.headers['retry-after']);
     assert.equal(last.headers['content-type'], 'application/problem+json; charset=utf-8');
+  });
+
+  test('a URL that only looks like a stream is still rate limited: POST /v1/auth/login#/events', async () => {
+    const limited = await stack.build({
+      rateLimits: { perMinute: 10_000, authPerMinute: 2 },
+      // Behind one proxy, which names a client address no other test uses.
+      trustProxyHops: 1,
+    });
+    const base = new URL(await limited.listen({ host: '127.0.0.1', port: 0 }));
+    // Sent raw: fetch and inject would drop the fragment before it reached the server.
+    const attempt = () =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({ email: 'a@example.com', password: 'wrong password' });
+        const sent = httpRequest(
+          {
+            host: base.hostname,
+            port: base.port,
+            method: 'POST',
+            path: '/v1/auth/login#/events',
+            headers: {
+              'content-type': 'application/json',
+              'content-length': body.length,
+              'x-forwarded-for': '198.51.100.8',
+            },
+          },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        sent.on('error', reject);
+        sent.end(body);
+      });
+    const statuses = [];
+    for (let index = 0; index < 3; index += 1) statuses.push(await attempt());
+    assert.deepEqual(statuses, [401, 401, 429]);
   });
 });

@@ -152,4 +152,37 @@ describe('menu admin through the REST API', () => {
       first.priceCents,
     );
   });
+
+  test('a price some option would take below zero is a 422, an option group listed twice a 400, each naming the field', async () => {
+    const latte = (await menu()).find((item) => item.name === 'Caffè latte');
+    assert.ok(latte);
+    const cheap = await call({
+      method: 'PATCH',
+      url: `/v1/menu/items/${latte.id}`,
+      token: admin,
+      payload: { priceCents: 10 },
+    });
+    assert.equal(cheap.status, 422);
+    assert.deepEqual(
+      (cheap.body as { errors: { field: string }[] }).errors.map((error) => error.field),
+      ['priceCents'],
+    );
+    const [size] = latte.optionGroups;
+    assert.ok(size);
+    const twice = await call({
+      method: 'PATCH',
+      url: `/v1/menu/items/${latte.id}`,
+      token: admin,
+      payload: { optionGroupIds: [size.id, size.id] },
+    });
+    assert.equal(twice.status, 400);
+    assert.match(
+      (twice.body as { errors: { field: string }[] }).errors.map((error) => error.field).join(),
+      /^optionGroupIds/,
+    );
+    const unchanged = (await menu()).find((item) => item.id === latte.id);
+    assert.ok(unchanged);
+    assert.equal(unchanged.priceCents, latte.priceCents);
+    assert.equal(unchanged.optionGroups.length, latte.optionGroups.length);
+  });
 });

@@ -185,4 +185,18 @@ describe('the pickup display', () => {
     const fresh = await displayKey();
     assert.equal((await call('GET', '/v1/pickup', fresh)).status, 200);
   });
+
+  test('display keys fail closed when Valkey has lost their generation', async () => {
+    // A key made on a fresh Valkey, then revoked.
+    await stack.orderDeps.valkey.del('display-keys:generation');
+    const old = await displayKey();
+    assert.equal((await call('DELETE', '/v1/displays', admin)).status, 204);
+    // A replaced Valkey pod without its data: the generation, and that it was revoked, are gone.
+    await stack.orderDeps.valkey.del('display-keys:generation');
+    const refused = await call('GET', '/v1/pickup', old);
+    assert.equal(refused.status, 401);
+    const fresh = await displayKey();
+    assert.equal((await call('GET', '/v1/pickup', fresh)).status, 200);
+    assert.equal((await call('GET', '/v1/pickup', old)).status, 401);
+  });
 });

@@ -96,7 +96,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   }
 }
 
-/** Creates or promotes the first admin, retrying until the customer service answers. */
+/** Creates the first admin when absent, retrying until the customer service answers. */
 async function ensureAdmin(
   customers: customerV1.CustomerServiceClient,
   email: string,

@@ -7,17 +7,26 @@ export { eventually } from '@everything/test-support';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** A service started exactly as in a container: `node services/<name>/src/<entry>.ts` with an environment. */
+/**
+ * A service started exactly as in a container: `node services/<name>/src/<entry>.ts` with an
+ * environment, from this tree or from another release's (`tree`).
+ */
 export class ServiceProcess {
   readonly name: string;
   readonly child: ChildProcess;
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(name: string, env: Record<string, string>, entry = 'main', args: string[] = []) {
+  constructor(
+    name: string,
+    env: Record<string, string>,
+    entry = 'main',
+    args: string[] = [],
+    tree = root,
+  ) {
     this.name = name;
     this.child = spawn(process.execPath, [`services/${name}/src/${entry}.ts`, ...args], {
-      cwd: root,
+      cwd: tree,
       // /metrics on any free loopback port unless a test asks for one: services run side by side.
       env: { PATH: process.env.PATH ?? '', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,6 +59,26 @@ export async function waitForPort(port: number, timeoutMs = 20_000): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+}
+
+/**
+ * Waits until the server's /readyz answers 200: its peers report SERVING, which a service does
+ * only after its first database probe. An open port alone is not ready (a load balancer would
+ * not send traffic yet either).
+ */
+export async function waitForReady(serverPort: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ready = await fetch(`http://127.0.0.1:${serverPort}/readyz`, {
+      signal: AbortSignal.timeout(2_000),
+    }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the server on port ${serverPort} was not ready after ${timeoutMs} ms`);
 }
 
 /** Runs one of the project's scripts and resolves with its output, failing on a non-zero exit. */

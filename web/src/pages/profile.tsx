@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { api, messageOf } from '../api.ts';
+import { api, logOut, messageOf } from '../api.ts';
 import { formatDay, formatMoney } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
 import { POINTS_PER_FREE_DRINK } from '../loyalty.ts';
 import { loadMenu } from '../menu-data.ts';
-import { session, signOut } from '../session.ts';
+import { session } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { Customer, Favorite } from '../types.ts';
 import { Empty, ErrorState, Loading } from '../ui.tsx';
@@ -133,7 +133,7 @@ export function ProfilePage() {
           type="button"
           class="secondary"
           onClick={() => {
-            signOut();
+            logOut();
             route('/');
           }}
         >

@@ -62,10 +62,11 @@ spec:
           envFrom:
             - configMapRef:
                 name: {{ $name }}
-          {{- with .Values.secretEnv }}
           env:
+            {{- include "everything-lib.memoryEnv" . | trim | nindent 12 }}
+            {{- with .Values.secretEnv }}
             {{- include "everything-lib.secretEnv" $ | trim | nindent 12 }}
-          {{- end }}
+            {{- end }}
           {{- if eq .Values.protocol "grpc" }}
           # Readiness asks grpc.health.v1 for the whole server (""), which the service reports
           # NOT_SERVING while its database is unreachable. Liveness only asks whether the
@@ -109,6 +110,14 @@ spec:
             periodSeconds: 10
             timeoutSeconds: 2
             failureThreshold: 3
+          {{- end }}
+          {{- if .Values.preStopSleepSeconds }}
+          # Kube-proxy and the ingress drop a terminating pod a moment after the kubelet signals
+          # it: the pod keeps serving that moment, then drains on SIGTERM.
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: {{ .Values.preStopSleepSeconds }}
           {{- end }}
           resources:
             {{- toYaml .Values.resources | nindent 12 }}

@@ -60,6 +60,26 @@ and keys from .Values.secretEnv as secretKeyRef. A name in neither is a chart bu
 {{- include "everything-lib.envEntries" (dict "root" . "names" (keys .Values.secretEnv | sortAlpha)) -}}
 {{- end -}}
 
+{{/*
+Node's and glibc's memory settings, following the container's memory limit (values: node): the
+old generation gets heapPercentOfLimit of the limit, the rest is left to code, the young
+generation, buffers outside the heap and native libraries. See k8s/README.md, resources.
+*/}}
+{{- define "everything-lib.memoryEnv" -}}
+{{- $limit := toString .Values.resources.limits.memory -}}
+{{- $limitMiB := ternary (mul (atoi (trimSuffix "Gi" $limit)) 1024) (atoi (trimSuffix "Mi" $limit)) (hasSuffix "Gi" $limit) -}}
+{{- $options := list (printf "--max-old-space-size=%d" (div (mul $limitMiB .Values.node.heapPercentOfLimit) 100)) -}}
+{{- with .Values.node.maxSemiSpaceMiB }}
+{{- $options = append $options (printf "--max-semi-space-size=%d" (int .)) -}}
+{{- end }}
+- name: NODE_OPTIONS
+  value: {{ join " " $options | quote }}
+{{- with .Values.node.mallocArenaMax }}
+- name: MALLOC_ARENA_MAX
+  value: {{ . | toString | quote }}
+{{- end }}
+{{- end -}}
+
 {{/* Pod and container hardening shared by the app, the migration Job and the test pod. */}}
 {{- define "everything-lib.podSecurityContext" -}}
 runAsNonRoot: true

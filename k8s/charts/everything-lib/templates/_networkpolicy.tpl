@@ -16,8 +16,9 @@
 
 {{/*
 Who may reach the app, and what the app may reach: values list the peers (networkPolicy.ingress
-and networkPolicy.egress, plain NetworkPolicy rules); DNS, the chart's own `helm test` pod and
-Prometheus (when metrics are on) are added here. k3s enforces NetworkPolicies.
+and networkPolicy.egress, plain NetworkPolicy rules); DNS, the chart's own `helm test` pod,
+Prometheus (when metrics are on) and, with an Ingress, the ingress controller's pods (to the app
+port only) are added here. k3s enforces NetworkPolicies.
 */}}
 {{- define "everything-lib.networkPolicy" -}}
 {{- if .Values.networkPolicy.enabled -}}
@@ -43,6 +44,16 @@ spec:
             matchLabels:
               app.kubernetes.io/instance: {{ .Release.Name }}
               app.kubernetes.io/component: test
+        {{- with .Values.ingress }}
+        {{- if .enabled }}
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: {{ .controller.namespace }}
+          podSelector:
+            matchLabels:
+              {{- toYaml .controller.podLabels | nindent 14 }}
+        {{- end }}
+        {{- end }}
         {{- with .Values.networkPolicy.ingressFrom }}
         {{- toYaml . | nindent 8 }}
         {{- end }}

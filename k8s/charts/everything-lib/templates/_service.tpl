@@ -8,7 +8,7 @@ metadata:
   labels:
     {{- include "everything-lib.labels" . | nindent 4 }}
 spec:
-  type: ClusterIP
+  type: {{ .Values.service.type }}
   selector:
     {{- include "everything-lib.selectorLabels" . | nindent 4 }}
   ports:
@@ -16,6 +16,9 @@ spec:
       port: {{ .Values.port }}
       targetPort: {{ $port }}
       protocol: TCP
+      {{- if and (eq .Values.service.type "NodePort") .Values.service.nodePort }}
+      nodePort: {{ .Values.service.nodePort }}
+      {{- end }}
       {{- if eq .Values.protocol "grpc" }}
       appProtocol: grpc
       {{- else }}

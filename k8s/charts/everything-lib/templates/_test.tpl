@@ -34,6 +34,9 @@ spec:
         {{- else }}
         - {{ printf "http://%s.%s.svc.cluster.local:%v/readyz" $name .Release.Namespace .Values.port | quote }}
         {{- end }}
+        # A new pod's address is admitted by the NetworkPolicy engine a few seconds after it starts.
+        - --within
+        - "30"
       resources:
         {{- toYaml .Values.resources | nindent 8 }}
       securityContext:

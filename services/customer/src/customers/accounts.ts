@@ -46,8 +46,9 @@ export class Accounts {
     return found.customer;
   }
 
+  /** The bootstrap admin, created when absent; an existing account keeps its role and password. */
   async ensureAdmin(email: string, password: string): Promise<Customer> {
-    return this.#customers.upsertAdmin(
+    return this.#customers.createAdminIfAbsent(
       normalizeEmail(email),
       await hashPassword(checkPassword(password)),
     );

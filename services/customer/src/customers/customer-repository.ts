@@ -44,12 +44,17 @@ export class CustomerRepository {
     return toCustomer(rows[0]);
   }
 
-  /** Creates the admin or promotes the account and sets its password: the secret is the truth. */
-  async upsertAdmin(email: string, passwordHash: string): Promise<Customer> {
+  /**
+   * Creates the admin when no account has the email. An existing account is left as it is:
+   * its role or password may have been changed since, and a restart must not undo that.
+   */
+  async createAdminIfAbsent(email: string, passwordHash: string): Promise<Customer> {
     const { rows } = await this.#pool.query<CustomerRow>(
-      `INSERT INTO customers (email, display_name, password_hash, role) VALUES ($1, 'Admin', $2, 'admin')
-       ON CONFLICT (email) DO UPDATE SET role = 'admin', password_hash = EXCLUDED.password_hash
-       RETURNING ${columns}`,
+      `WITH created AS (
+         INSERT INTO customers (email, display_name, password_hash, role) VALUES ($1, 'Admin', $2, 'admin')
+         ON CONFLICT (email) DO NOTHING RETURNING ${columns})
+       SELECT ${columns} FROM created
+       UNION ALL SELECT ${columns} FROM customers WHERE email = $1`,
       [email, passwordHash],
     );
     return toCustomer(rows[0] as CustomerRow);

@@ -63,14 +63,16 @@ export function checkPassword(password: string): string {
   // Counted in code points, as NIST asks, not UTF-16 units.
   if (Array.from(password).length < 8)
     throw new ValidationError('password', 'must have at least 8 characters');
-  if (password.length > 256)
+  if (Array.from(password).length > 256)
     throw new ValidationError('password', 'must have at most 256 characters');
   return password;
 }
 
 export function validateRegistration(registration: Registration): Registration {
   const displayName = registration.displayName.trim();
-  if (displayName.length < 1 || displayName.length > 80) {
+  // Code points, as the API's schema and Postgres's length() count them.
+  const length = Array.from(displayName).length;
+  if (length < 1 || length > 80) {
     throw new ValidationError('displayName', 'must have 1 to 80 characters');
   }
   return {

@@ -1,8 +1,10 @@
-/** Version 1 of the order events the order service publishes (see its order repository). */
+import { EventSchemaError, readableOrderEventVersions, readOrderEvent } from '@everything/events';
+
+/** An order event as the customer service uses it, whichever schema version it came in. */
 export interface OrderEvent {
   eventId: string;
   type: string;
-  schemaVersion: 1;
+  schemaVersion: number;
   occurredAt: Date;
   order: {
     id: string;
@@ -20,69 +22,71 @@ export class PoisonMessageError extends Error {
   override name = 'PoisonMessageError';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function fail(reason: string): never {
-  throw new PoisonMessageError(reason);
+/** Version 1 (packages/events/schemas/order-event.v1.schema.json), once its schema passed. */
+interface OrderEventV1 {
+  eventId: string;
+  type: string;
+  schemaVersion: 1;
+  occurredAt: string;
+  order: Omit<OrderEvent['order'], 'statusReason'> & {
+    customerName: string;
+    statusReason: string | null;
+  };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
+/**
+ * One reader per schema version the consumer accepts. A new major version gets a reader here
+ * beside the old one, which stays until no message of the old version can still be read.
+ */
+const readers: Record<number, (value: unknown) => OrderEvent> = {
+  1: (value) => {
+    const event = value as OrderEventV1;
+    return {
+      eventId: event.eventId,
+      type: event.type,
+      schemaVersion: 1,
+      occurredAt: new Date(event.occurredAt),
+      order: {
+        id: event.order.id,
+        customerId: event.order.customerId,
+        status: event.order.status,
+        ...(event.order.statusReason === null ? {} : { statusReason: event.order.statusReason }),
+        totalCents: event.order.totalCents,
+        lines: event.order.lines.map(({ menuItemId, quantity, unitPriceCents }) => ({
+          menuItemId,
+          quantity,
+          unitPriceCents,
+        })),
+      },
+    };
+  },
+};
 
-/** Parses and checks a message's value; every way it can be wrong is named. */
-export function parseOrderEvent(value: string): OrderEvent {
+/**
+ * Parses a message's value and checks it against the schema of its version: the message's
+ * `schema-version` header, or the value's own `schemaVersion` when the header is missing.
+ * Every way it can be wrong is named.
+ */
+export function parseOrderEvent(value: string, schemaVersionHeader?: string): OrderEvent {
   let raw: unknown;
   try {
     raw = JSON.parse(value);
   } catch {
-    fail('value is not JSON');
+    throw new PoisonMessageError('value is not JSON');
   }
-  if (!isRecord(raw)) fail('value is not an object');
-  if (raw.schemaVersion !== 1) fail(`unsupported schemaVersion ${String(raw.schemaVersion)}`);
-  if (typeof raw.eventId !== 'string' || !UUID.test(raw.eventId)) fail('eventId is not a UUID');
-  if (typeof raw.type !== 'string' || !raw.type.startsWith('order.'))
-    fail('type is not an order event');
-  const occurredAt = new Date(typeof raw.occurredAt === 'string' ? raw.occurredAt : Number.NaN);
-  if (Number.isNaN(occurredAt.getTime())) fail('occurredAt is not a time');
-  const order = raw.order;
-  if (!isRecord(order)) fail('order is missing');
-  if (typeof order.id !== 'string' || !UUID.test(order.id)) fail('order.id is not a UUID');
-  if (typeof order.customerId !== 'string' || !UUID.test(order.customerId))
-    fail('order.customerId is not a UUID');
-  if (typeof order.status !== 'string') fail('order.status is missing');
-  if (!Number.isInteger(order.totalCents) || (order.totalCents as number) < 0)
-    fail('order.totalCents is not a non-negative integer');
-  if (!Array.isArray(order.lines)) fail('order.lines is not a list');
-  const lines = order.lines.map((line: unknown, index) => {
-    if (
-      !isRecord(line) ||
-      typeof line.menuItemId !== 'string' ||
-      !UUID.test(line.menuItemId) ||
-      !Number.isInteger(line.quantity) ||
-      (line.quantity as number) < 1 ||
-      !Number.isInteger(line.unitPriceCents) ||
-      (line.unitPriceCents as number) < 0
-    ) {
-      fail(`order.lines[${index}] is malformed`);
-    }
-    return {
-      menuItemId: line.menuItemId,
-      quantity: line.quantity as number,
-      unitPriceCents: line.unitPriceCents as number,
-    };
-  });
-  return {
-    eventId: raw.eventId,
-    type: raw.type,
-    schemaVersion: 1,
-    occurredAt,
-    order: {
-      id: order.id,
-      customerId: order.customerId,
-      status: order.status,
-      ...(typeof order.statusReason === 'string' ? { statusReason: order.statusReason } : {}),
-      totalCents: order.totalCents as number,
-      lines,
-    },
-  };
+  const declared =
+    schemaVersionHeader ??
+    (typeof raw === 'object' && raw !== null && 'schemaVersion' in raw
+      ? String(raw.schemaVersion)
+      : 'none');
+  const version = Number(declared);
+  const read = readableOrderEventVersions.includes(version) ? readers[version] : undefined;
+  if (!read) throw new PoisonMessageError(`unsupported schema version ${declared}`);
+  try {
+    readOrderEvent(raw, version);
+  } catch (error) {
+    if (error instanceof EventSchemaError) throw new PoisonMessageError(error.message);
+    throw error;
+  }
+  return read(raw);
 }

@@ -83,14 +83,18 @@ describe('the order events consumer', () => {
     order: {
       id: randomUUID(),
       customerId,
+      customerName: 'Ada',
       status: 'completed',
+      statusReason: null,
       totalCents,
-      lines: [{ menuItemId, quantity: 2, unitPriceCents: totalCents / 2 }],
+      lines: [{ menuItemId, name: 'Latte', quantity: 2, unitPriceCents: totalCents / 2 }],
     },
   });
   const publish = (value: string, key = randomUUID()) =>
     producer.send({
-      messages: [{ topic, key, value, headers: { 'event-type': 'order.completed' } }],
+      messages: [
+        { topic, key, value, headers: { 'event-type': 'order.completed', 'schema-version': '1' } },
+      ],
     });
 
   test('a completed order earns a point per whole euro and updates the stats and favorite', async () => {
@@ -128,6 +132,13 @@ describe('the order events consumer', () => {
     const customerId = await register();
     const poisonKey = randomUUID();
     await publish('{"this is": "not an order event"', poisonKey);
+    // A producer that renamed a field the consumer reads: its schema check names the field.
+    const { customerId: renamed, ...order } = completed(customerId, 200).order;
+    const renamedKey = randomUUID();
+    await publish(
+      JSON.stringify({ ...completed(customerId, 200), order: { ...order, clientId: renamed } }),
+      renamedKey,
+    );
     await publish(JSON.stringify(completed(customerId, 300)));
     await eventually(
       'the message after the poison is applied',
@@ -147,21 +158,25 @@ describe('the order events consumer', () => {
     });
     // A dead letter that never arrives must fail the test, not hang it.
     const deadline = setTimeout(() => void stream.close(), 20_000);
-    let found = false;
+    const reasons = new Map<string, string | undefined>();
     try {
       for await (const message of stream) {
-        if (message.key !== poisonKey) continue;
-        found = true;
-        assert.equal(message.headers.get('dlq-reason'), 'value is not JSON');
-        assert.equal(message.headers.get('dlq-original-topic'), topic);
-        assert.equal(message.value, '{"this is": "not an order event"');
-        break;
+        if (message.key === poisonKey) {
+          assert.equal(message.headers.get('dlq-original-topic'), topic);
+          assert.equal(message.value, '{"this is": "not an order event"');
+        }
+        if (message.key === poisonKey || message.key === renamedKey)
+          reasons.set(message.key, message.headers.get('dlq-reason'));
+        if (reasons.size === 2) break;
       }
     } finally {
       clearTimeout(deadline);
       await stream.close();
       await reader.close(true);
     }
-    assert.ok(found, 'the poison message reached the dead-letter topic');
+    assert.deepEqual(Object.fromEntries(reasons), {
+      [poisonKey]: 'value is not JSON',
+      [renamedKey]: "order must have required property 'customerId'",
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
 import type pg from 'pg';
 import {
   Consumer,
+  FetchIsolationLevels,
   Producer,
   stringDeserializers,
   stringSerializers,
@@ -115,6 +116,8 @@ export class OrderEventsConsumer {
       bootstrapBrokers: brokers,
       deserializers: stringDeserializers,
       timeout: 5_000,
+      // Only committed events are order events, should a producer ever write in transactions.
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     });
     this.#consumer = consumer;
     const deadLetters = new Producer({
@@ -184,7 +187,7 @@ export class OrderEventsConsumer {
   ): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const event = parseOrderEvent(message.value);
+        const event = parseOrderEvent(message.value, message.headers.get('schema-version'));
         const applied = await this.#apply(this.#pool, event);
         handled.add(1, { type: event.type, result: applied ? 'applied' : 'duplicate' });
         this.#logger.debug(

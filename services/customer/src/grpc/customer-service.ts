@@ -12,9 +12,10 @@ import {
 } from '../customers/customer.ts';
 import { EmailTakenError, type CustomerRepository } from '../customers/customer-repository.ts';
 import type pg from 'pg';
-import type { Favorite, Favorites } from '../favorites/favorites.ts';
+import { TooManyFavoritesError, type Favorite, type Favorites } from '../favorites/favorites.ts';
 import { NotEnoughPointsError, redeemPoints, restorePoints } from '../loyalty/loyalty.ts';
-import { TabLimitError, UnknownCustomerError, type Tab } from '../tab/tab.ts';
+import { SessionEndedError, type IssuedSession, type Sessions } from '../sessions/sessions.ts';
+import { OrderSettledError, TabLimitError, UnknownCustomerError, type Tab } from '../tab/tab.ts';
 
 const { Role: WireRole } = customerV1;
 const toWireRole = {
@@ -41,8 +42,23 @@ export function classifyDomainError(error: unknown): GrpcError | undefined {
     return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   if (error instanceof NotEnoughPointsError)
     return new GrpcError(Status.FAILED_PRECONDITION, error.message);
+  if (error instanceof OrderSettledError)
+    return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   if (error instanceof UnknownCustomerError) return new GrpcError(Status.NOT_FOUND, error.message);
+  if (error instanceof SessionEndedError)
+    return new GrpcError(Status.UNAUTHENTICATED, error.message);
+  if (error instanceof TooManyFavoritesError)
+    return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   return undefined;
+}
+
+const sessionToWire = (session: IssuedSession): customerV1.Session => ({ ...session });
+
+/** A refresh token is opaque to everyone but the service: only its length is checked here. */
+function requireToken(token: string): string {
+  if (token.length === 0 || token.length > 512)
+    throw new ValidationError('refreshToken', 'must be 1 to 512 characters');
+  return token;
 }
 
 function toWire(customer: Customer | CustomerProfile): customerV1.Customer {
@@ -71,12 +87,13 @@ export function customerService(
     accounts: Accounts;
     tab: Tab;
     favorites: Favorites;
+    sessions: Sessions;
   },
   guard: () => void,
   classify: ErrorClassifier,
   logger: Logger,
 ): customerV1.CustomerServiceServer {
-  const { pool, customers, accounts, tab, favorites } = deps;
+  const { pool, customers, accounts, tab, favorites, sessions } = deps;
   const favoritesJson = (list: Favorite[]) => ({
     favorites: list.map((favorite) => ({ ...favorite })),
   });
@@ -152,6 +169,32 @@ export function customerService(
     listFavorites: handle(async (request: customerV1.ListFavoritesRequest) =>
       favoritesJson(await favorites.list(requireId('customerId', request.customerId))),
     ),
+    startSession: handle(async (request: customerV1.StartSessionRequest) => ({
+      session: sessionToWire(
+        await sessions.start(requireId('customerId', request.customerId), request.ttlSeconds),
+      ),
+    })),
+    refreshSession: handle(async (request: customerV1.RefreshSessionRequest) => {
+      const { customerId, session } = await sessions.refresh(requireToken(request.refreshToken));
+      const profile = await customers.findProfile(customerId);
+      if (!profile) throw new SessionEndedError('the account no longer exists');
+      return { customer: toWire(profile), session: sessionToWire(session) };
+    }),
+    endSession: handle(async (request: customerV1.EndSessionRequest) => {
+      await sessions.end(requireToken(request.refreshToken));
+      return {};
+    }),
+    endAllSessions: handle(async (request: customerV1.EndAllSessionsRequest) => ({
+      ended: await sessions.endAll(requireId('customerId', request.customerId)),
+    })),
+    checkSession: handle(async (request: customerV1.CheckSessionRequest) => ({
+      role: toWireRole[
+        await sessions.roleOf(
+          requireId('customerId', request.customerId),
+          requireId('sessionId', request.sessionId),
+        )
+      ],
+    })),
     refundTab: handle(async (request: customerV1.RefundTabRequest) => {
       const result = await tab.refund(
         requireId('customerId', request.customerId),

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTransaction } from '@everything/postgres';
 import { PoisonMessageError, type OrderEvent } from '../events/order-event.ts';
-import { UnknownCustomerError } from '../tab/tab.ts';
+import { OrderSettledError, UnknownCustomerError } from '../tab/tab.ts';
 
 /** The loyalty rule: one point for every whole euro (100 cents) of a completed order. */
 export function pointsFor(totalCents: number): number {
@@ -78,11 +78,14 @@ export async function redeemPoints(
       customerId,
     ]);
     if (customer.rowCount === 0) throw new UnknownCustomerError(`no customer has id ${customerId}`);
-    const done = await client.query(
-      "SELECT 1 FROM loyalty_entries WHERE order_id = $1 AND reason = 'redeemed'",
+    const { rows: entries } = await client.query<{ reason: string }>(
+      "SELECT reason FROM loyalty_entries WHERE order_id = $1 AND reason IN ('redeemed', 'restored')",
       [orderId],
     );
-    if (done.rowCount === 0) {
+    if (entries.some(({ reason }) => reason === 'restored'))
+      throw new OrderSettledError(`order ${orderId} gave its points back; it cannot redeem any`);
+    const done = entries.length > 0;
+    if (!done) {
       const available = await balance(client, customerId);
       if (available < points)
         throw new NotEnoughPointsError(
@@ -93,20 +96,33 @@ export async function redeemPoints(
         [customerId, orderId, -points],
       );
     }
-    return { loyaltyPoints: await balance(client, customerId), applied: done.rowCount === 0 };
+    return { loyaltyPoints: await balance(client, customerId), applied: !done };
   });
 }
 
-/** Gives back what an order redeemed, once: for a cancelled order. */
+/**
+ * Gives back what an order redeemed, once: for a cancelled order. Like a refund, it closes the
+ * order's points even when none were redeemed (a zero entry under the customer's row lock), so
+ * a redemption that arrives late is refused. `applied` is whether points were given back.
+ */
 export async function restorePoints(pool: pg.Pool, customerId: string, orderId: string) {
   return withTransaction(pool, async (client) => {
-    const { rowCount } = await client.query(
+    const customer = await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [
+      customerId,
+    ]);
+    if (customer.rowCount === 0) return { loyaltyPoints: 0, applied: false };
+    const { rows } = await client.query<{ points: number }>(
       `INSERT INTO loyalty_entries (customer_id, order_id, event_id, points, reason)
-       SELECT customer_id, order_id, gen_random_uuid(), -points, 'restored' FROM loyalty_entries
-        WHERE order_id = $1 AND customer_id = $2 AND reason = 'redeemed'
-       ON CONFLICT DO NOTHING`,
+       SELECT $2, $1, gen_random_uuid(), COALESCE(
+         (SELECT -points FROM loyalty_entries
+           WHERE order_id = $1 AND customer_id = $2 AND reason = 'redeemed'), 0), 'restored'
+       ON CONFLICT DO NOTHING
+       RETURNING points`,
       [orderId, customerId],
     );
-    return { loyaltyPoints: await balance(client, customerId), applied: rowCount === 1 };
+    return {
+      loyaltyPoints: await balance(client, customerId),
+      applied: (rows[0]?.points ?? 0) > 0,
+    };
   });
 }

@@ -9,10 +9,20 @@ export class UnknownCustomerError extends Error {
   override name = 'UnknownCustomerError';
 }
 
+/** The order's payment is closed: it was refunded (or voided before any charge arrived). */
+export class OrderSettledError extends Error {
+  override name = 'OrderSettledError';
+}
+
 /**
  * The customer's tab: what they owe the café, settled at the counter. Orders are charged when
  * placed and refunded when cancelled. Both are idempotent per order, because the workflow
  * that calls them retries: the ledger allows one charge and one refund per order.
+ *
+ * A refund closes the order's payment for good, even when nothing was charged (it writes a
+ * zero entry): a charge attempt whose caller gave up can still be waiting for the customer's
+ * row lock when its order is cancelled, and when it gets there it must find the refund and be
+ * refused. Both take the customer's row lock, so one of them always sees the other.
  */
 export class Tab {
   readonly #pool: pg.Pool;
@@ -35,12 +45,14 @@ export class Tab {
       ]);
       if (customer.rowCount === 0)
         throw new UnknownCustomerError(`no customer has id ${customerId}`);
-      const existing = await client.query(
-        "SELECT 1 FROM tab_entries WHERE order_id = $1 AND kind = 'charge'",
+      const { rows: entries } = await client.query<{ kind: 'charge' | 'refund' }>(
+        'SELECT kind FROM tab_entries WHERE order_id = $1',
         [orderId],
       );
+      if (entries.some(({ kind }) => kind === 'refund'))
+        throw new OrderSettledError(`order ${orderId} was refunded; it cannot be charged`);
       let applied = false;
-      if (existing.rowCount === 0) {
+      if (entries.length === 0) {
         const balance = await this.#balance(client, customerId);
         if (balance + amountCents > this.#limitCents) {
           throw new TabLimitError(
@@ -57,19 +69,34 @@ export class Tab {
     });
   }
 
-  /** Refunds the order's charge once; nothing to do for an order never charged. */
+  /**
+   * Refunds the order's charge once and closes its payment; for an order never charged it
+   * writes a zero refund, so a charge arriving later is refused. `applied` is whether money
+   * was given back.
+   */
   async refund(
     customerId: string,
     orderId: string,
   ): Promise<{ balanceCents: number; applied: boolean }> {
-    const { rowCount } = await this.#pool.query(
-      `INSERT INTO tab_entries (customer_id, order_id, kind, amount_cents)
-       SELECT customer_id, order_id, 'refund', amount_cents FROM tab_entries
-        WHERE order_id = $1 AND customer_id = $2 AND kind = 'charge'
-       ON CONFLICT (order_id, kind) DO NOTHING`,
-      [orderId, customerId],
-    );
-    return { balanceCents: await this.#balance(this.#pool, customerId), applied: rowCount === 1 };
+    return withTransaction(this.#pool, async (client) => {
+      const customer = await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [
+        customerId,
+      ]);
+      if (customer.rowCount === 0) return { balanceCents: 0, applied: false };
+      const { rows } = await client.query<{ amount_cents: number }>(
+        `INSERT INTO tab_entries (customer_id, order_id, kind, amount_cents)
+         SELECT $2, $1, 'refund', COALESCE(
+           (SELECT amount_cents FROM tab_entries
+             WHERE order_id = $1 AND customer_id = $2 AND kind = 'charge'), 0)
+         ON CONFLICT (order_id, kind) DO NOTHING
+         RETURNING amount_cents`,
+        [orderId, customerId],
+      );
+      return {
+        balanceCents: await this.#balance(client, customerId),
+        applied: (rows[0]?.amount_cents ?? 0) > 0,
+      };
+    });
   }
 
   async #balance(db: pg.Pool | pg.PoolClient, customerId: string): Promise<number> {

@@ -370,7 +370,7 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
           status: payload.order.status,
         });
         assert.equal(payload.eventId, seen.at(-1)?.id);
-        if (seen.length === 4) break;
+        if (seen.length === 5) break;
       }
     } finally {
       await stream.close();
@@ -378,14 +378,20 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
     }
     assert.deepEqual(
       seen.map((event) => event.type),
-      ['order.placed', 'order.accepted', 'order.ready', 'order.completed'],
+      [
+        'order.placed',
+        'order.accepted',
+        'order.customer_notified',
+        'order.ready',
+        'order.completed',
+      ],
     );
     assert.deepEqual(
       seen.map((event) => event.status),
-      ['placed', 'accepted', 'ready', 'completed'],
+      ['placed', 'accepted', 'accepted', 'ready', 'completed'],
     );
     assert.ok(seen.every((event) => event.version === '1'));
     assert.ok(seen.every((event) => !Number.isNaN(Date.parse(event.occurredAt))));
-    assert.equal(new Set(seen.map((event) => event.id)).size, 4);
+    assert.equal(new Set(seen.map((event) => event.id)).size, 5);
   });
 });

@@ -1,9 +1,9 @@
 import { orderV1 } from '@everything/contracts';
 import { GrpcError, Status, guardedHandlers, type ErrorClassifier } from '@everything/grpc';
 import type { Logger } from '@everything/logger';
-import type { OrderFeed } from '../events/order-feed.ts';
+import type { FeedSubscription, OrderFeed } from '../events/order-feed.ts';
 import { InvalidTransitionError, type OrderAction, type OrderStatus } from '../orders/order.ts';
-import { OrderConflictError } from '../orders/order-repository.ts';
+import { IdempotencyKeyReusedError, OrderConflictError } from '../orders/order-repository.ts';
 import { OrderNotFoundError, type OrderView, type Ordering } from '../orders/ordering.ts';
 import { MAX_LINES, PricingError } from '../orders/pricing.ts';
 
@@ -24,6 +24,12 @@ function requireUuid(field: string, value: string): string {
   return value;
 }
 
+function boundedText(field: string, value: string, max: number): string {
+  if (!value || value.length > max)
+    throw new GrpcError(Status.INVALID_ARGUMENT, `${field}: must have 1 to ${max} characters`);
+  return value;
+}
+
 export function classifyOrderError(error: unknown): GrpcError | undefined {
   if (error instanceof PricingError) {
     return new GrpcError(
@@ -35,7 +41,7 @@ export function classifyOrderError(error: unknown): GrpcError | undefined {
   if (error instanceof InvalidTransitionError)
     return new GrpcError(Status.FAILED_PRECONDITION, `${error.status}: ${error.message}`);
   if (error instanceof OrderNotFoundError) return new GrpcError(Status.NOT_FOUND, error.message);
-  if (error instanceof OrderConflictError)
+  if (error instanceof OrderConflictError || error instanceof IdempotencyKeyReusedError)
     return new GrpcError(Status.ALREADY_EXISTS, error.message);
   return undefined;
 }
@@ -77,14 +83,28 @@ export function orderService(
 ): orderV1.OrderServiceServer {
   const handle = guardedHandlers(logger, guard, [classifyOrderError, classify]);
   const act = (action: OrderAction) =>
-    handle(async (request: { orderId: string; actorId: string; reason?: string }) => ({
-      order: toWire(
-        await ordering.act(requireUuid('orderId', request.orderId), action, {
-          actorId: request.actorId,
-          ...(request.reason ? { reason: request.reason.slice(0, 200) } : {}),
-        }),
-      ),
-    }));
+    handle(
+      async (request: {
+        orderId: string;
+        actorId: string;
+        reason?: string;
+        idempotencyKey?: string | undefined;
+      }) => ({
+        order: toWire(
+          await ordering.act(
+            requireUuid('orderId', request.orderId),
+            action,
+            {
+              actorId: request.actorId,
+              ...(request.reason ? { reason: request.reason.slice(0, 200) } : {}),
+            },
+            request.idempotencyKey
+              ? boundedText('idempotency_key', request.idempotencyKey, 255)
+              : undefined,
+          ),
+        ),
+      }),
+    );
 
   return {
     placeOrder: handle(async (request: orderV1.PlaceOrderRequest) => {
@@ -103,6 +123,18 @@ export function orderService(
           optionIds: line.optionIds,
         })),
         redeemFreeDrink: request.redeemFreeDrink,
+        ...(request.idempotencyKey
+          ? {
+              idempotency: {
+                digest: boundedText('idempotency_key', request.idempotencyKey, 255),
+                fingerprint: boundedText(
+                  'request_fingerprint',
+                  request.requestFingerprint ?? '',
+                  255,
+                ),
+              },
+            }
+          : {}),
       });
       return { order: toWire(order) };
     }),
@@ -131,19 +163,37 @@ export function orderService(
     pickUpOrder: act('pickUp'),
     watchOrderEvents: (call) => {
       let watching = true;
-      call.on('cancelled', () => (watching = false));
+      // A function, not the variable, so the compiler does not assume it cannot change across awaits.
+      const active = () => watching;
+      let subscription: FeedSubscription | undefined;
+      // Wakes a write that waits for the client to drain, so a gone client frees its watcher.
+      let stopWaiting = () => {};
+      const stop = () => {
+        watching = false;
+        subscription?.close();
+        stopWaiting();
+      };
+      call.on('cancelled', stop);
+      call.on('close', stop);
+      const drained = () =>
+        new Promise<void>((resolve) => {
+          stopWaiting = resolve;
+          call.once('drain', resolve);
+        });
       const stream = async () => {
         guard();
         const orderId = call.request.orderId
           ? requireUuid('orderId', call.request.orderId)
           : undefined;
         if (orderId) await ordering.get(orderId);
-        let after =
-          call.request.afterSequence < 0 ? await feed.latest() : call.request.afterSequence;
+        const after = call.request.afterSequence < 0 ? 'now' : call.request.afterSequence;
+        subscription = await feed.subscribe(after, orderId);
+        if (!active()) subscription.close();
         // Ends when the client goes or the feed closes at shutdown; the client resumes elsewhere.
-        while (watching && feed.open) {
-          for (const event of await feed.next(after, orderId, 15_000)) {
-            call.write({
+        while (active() && feed.open) {
+          for (const event of await subscription.next(15_000)) {
+            if (!active()) break;
+            const flushed = call.write({
               sequence: event.sequence,
               eventId: event.eventId,
               type: event.type,
@@ -151,12 +201,17 @@ export function orderService(
               occurredAt: event.occurredAt,
               eventJson: JSON.stringify(event.payload),
             });
-            after = event.sequence;
+            // A slow client: take nothing more from the feed until it has read what it has;
+            // the feed holds at most MAX_HELD_EVENTS for it meanwhile, then lets it catch up
+            // from the log.
+            if (!flushed) await drained();
           }
         }
-        call.end();
+        subscription.close();
+        if (active()) call.end();
       };
       stream().catch((error: unknown) => {
+        subscription?.close();
         const known =
           error instanceof GrpcError ? error : (classifyOrderError(error) ?? classify(error));
         if (!known) logger.error({ err: error }, 'order event stream failed');

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTransaction } from '@everything/postgres';
 import type { MenuCatalog } from './menu-catalog.ts';
-import type { MenuItem } from './menu.ts';
+import { lowestUnitPriceCents, type MenuItem } from './menu.ts';
 import type { MenuRepository } from './menu-repository.ts';
 
 export interface MenuItemFields {
@@ -29,7 +29,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function check(fields: Partial<MenuItemFields>): void {
   const text = (field: string, value: string | undefined, min: number, max: number) => {
-    if (value !== undefined && (value.trim().length < min || value.length > max)) {
+    // Counted in code points, as the API's schema and Postgres's length() count them.
+    if (
+      value !== undefined &&
+      (Array.from(value.trim()).length < min || Array.from(value).length > max)
+    ) {
       throw new MenuValidationError(`${field}: must have ${min} to ${max} characters`);
     }
   };
@@ -42,8 +46,12 @@ function check(fields: Partial<MenuItemFields>): void {
   ) {
     throw new MenuValidationError('priceCents: must be an integer from 0 to 100000');
   }
-  for (const [index, id] of (fields.optionGroupIds ?? []).entries()) {
+  // Compared as Postgres compares uuids: case does not matter.
+  const groupIds = (fields.optionGroupIds ?? []).map((id) => id.toLowerCase());
+  for (const [index, id] of groupIds.entries()) {
     if (!UUID.test(id)) throw new MenuValidationError(`optionGroupIds[${index}]: must be a UUID`);
+    if (groupIds.indexOf(id) !== index)
+      throw new MenuValidationError(`optionGroupIds[${index}]: lists option group ${id} twice`);
   }
 }
 
@@ -88,6 +96,7 @@ export class MenuAdmin {
       );
       if (!rows[0]) throw new MenuNameTakenError(`name: ${fields.name} is already on the menu`);
       await this.#setGroups(client, rows[0].id, fields.optionGroupIds);
+      await this.#refuseNegativePrices(client, rows[0].id, fields);
       return rows[0].id;
     });
     return this.#changed(id);
@@ -113,6 +122,7 @@ export class MenuAdmin {
       );
       if (rowCount === 0) throw new MenuItemNotFoundError(`no menu item has id ${id}`);
       if (changes.optionGroupIds) await this.#setGroups(client, id, changes.optionGroupIds);
+      await this.#refuseNegativePrices(client, id, changes);
     });
     return this.#changed(id);
   }
@@ -137,6 +147,29 @@ export class MenuAdmin {
           `optionGroupIds[${position}]: no option group has id ${groupId}`,
         );
     }
+  }
+
+  /**
+   * Checked inside the change's transaction, on the item as it would commit (the row is locked
+   * by then): no choice of options may take a drink below zero, or an order would pay the customer.
+   */
+  async #refuseNegativePrices(
+    client: pg.PoolClient,
+    id: string,
+    changes: Partial<MenuItemFields>,
+  ): Promise<void> {
+    const item = await this.#repository.findItem(client, id);
+    if (!item) return;
+    const lowest = lowestUnitPriceCents(item);
+    if (lowest >= 0) return;
+    const field =
+      changes.optionGroupIds !== undefined && changes.priceCents === undefined
+        ? 'optionGroupIds'
+        : 'priceCents';
+    throw new MenuValidationError(
+      `${field}: the cheapest choice of options would cost ${lowest} cents; ` +
+        `the price must be at least ${item.priceCents - lowest} cents with these option groups`,
+    );
   }
 
   async #changed(id: string): Promise<MenuItem> {

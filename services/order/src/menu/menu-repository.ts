@@ -10,8 +10,17 @@ export class MenuRepository {
   }
 
   async listItems(): Promise<MenuItem[]> {
+    return this.#select(this.#pool);
+  }
+
+  /** One item as `db` sees it: inside a transaction, with that transaction's own changes. */
+  async findItem(db: pg.ClientBase, id: string): Promise<MenuItem | undefined> {
+    return (await this.#select(db, id))[0];
+  }
+
+  async #select(db: pg.ClientBase | pg.Pool, id?: string): Promise<MenuItem[]> {
     // One round trip: the option groups come back as JSON built by Postgres.
-    const { rows } = await this.#pool.query<{
+    const { rows } = await db.query<{
       id: string;
       slug: string;
       name: string;
@@ -20,7 +29,8 @@ export class MenuRepository {
       price_cents: number;
       available: boolean;
       option_groups: OptionGroup[];
-    }>(`
+    }>(
+      `
       SELECT i.id, i.slug, i.name, i.description, i.category, i.price_cents, i.available,
              COALESCE((
                SELECT json_agg(json_build_object(
@@ -37,7 +47,10 @@ export class MenuRepository {
                  JOIN option_groups g ON g.id = ig.option_group_id
                 WHERE ig.menu_item_id = i.id), '[]'::json) AS option_groups
         FROM menu_items i
-       ORDER BY i.position, i.name`);
+       ${id === undefined ? '' : 'WHERE i.id = $1'}
+       ORDER BY i.position, i.name`,
+      id === undefined ? [] : [id],
+    );
     return rows.map((row) => ({
       id: row.id,
       slug: row.slug,

@@ -1,9 +1,16 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
 import type pg from 'pg';
+import { checkOrderEventToWrite, ORDER_EVENT_SCHEMA_VERSION } from '@everything/events';
 import { withTransaction } from '@everything/postgres';
 import { countPlaced, countTransition, type Milestones } from '../metrics.ts';
-import type { Order, OrderLine, OrderStatus, QueueEstimate } from './order.ts';
+import type {
+  CustomerNotification,
+  Order,
+  OrderLine,
+  OrderStatus,
+  QueueEstimate,
+} from './order.ts';
 
 interface OrderRow {
   id: string;
@@ -46,12 +53,23 @@ const toOrder = (row: OrderRow): Order => ({
   scheduleId: row.schedule_id ?? undefined,
 });
 
-/** Version 1 of the order events on Kafka; consumers switch on `type` and `schemaVersion`. */
-export const ORDER_EVENT_SCHEMA_VERSION = 1;
-
 export class OrderConflictError extends Error {
   override name = 'OrderConflictError';
 }
+
+/** The customer's idempotency key already placed an order for a different request. */
+export class IdempotencyKeyReusedError extends Error {
+  override name = 'IdempotencyKeyReusedError';
+}
+
+/** A client's idempotency key (a digest of it, scoped to the customer) and its request's fingerprint. */
+export interface IdempotencyKey {
+  digest: string;
+  fingerprint: string;
+}
+
+/** How long the database remembers an idempotency key, as the server's fast path does. */
+const IDEMPOTENCY_KEY_HOURS = 24;
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -77,11 +95,19 @@ export class OrderRepository {
   /**
    * Stores a new order with its `order.placed` event in one transaction. Placing an id that
    * exists returns the stored order (a retry); an id taken by another customer is a conflict.
+   * With an idempotency key, the order that key placed in the last 24 hours is returned
+   * instead, whatever id the retry carries: the key is claimed in the same transaction, so
+   * two attempts with one key never both create an order.
    */
   async insertPlaced(
     order: Omit<Order, 'placedAt' | 'updatedAt' | 'status' | 'statusReason'>,
+    idempotency?: IdempotencyKey,
   ): Promise<{ order: Order; created: boolean }> {
     const result = await withTransaction(this.#pool, async (client) => {
+      if (idempotency) {
+        const placedBefore = await this.#claimKey(client, order, idempotency);
+        if (placedBefore) return { order: placedBefore, created: false };
+      }
       const inserted = await client.query(
         `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, discount_cents, points_redeemed, accept_by, schedule_id)
          VALUES ($1, $2, $3, 'placed', $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
@@ -158,6 +184,62 @@ export class OrderRepository {
     return order;
   }
 
+  /**
+   * Tells the customer, through the order's event log, what happened and when the order should
+   * be ready. One notification per order and subject: a retry after it committed adds nothing.
+   */
+  async notifyCustomer(orderId: string, about: CustomerNotification): Promise<void> {
+    const estimate = (await this.queueEstimates()).get(orderId);
+    await withTransaction(this.#pool, async (client) => {
+      const order = await this.#find(client, orderId);
+      if (!order) throw new Error(`order ${orderId} does not exist`);
+      await this.#appendEvent(client, order, {
+        eventId: stableUuid(`${orderId}:notified:${about}`),
+        type: 'order.customer_notified',
+        notification: {
+          about,
+          estimatedReadyAt: estimate ? estimate.estimatedReadyAt.toISOString() : null,
+        },
+      });
+    });
+  }
+
+  /**
+   * Claims the key for this order, or returns the order it already placed. A concurrent claim
+   * of the same key waits on the primary key until the first commits, then sees its row.
+   */
+  async #claimKey(
+    client: pg.PoolClient,
+    order: { id: string; customerId: string },
+    key: IdempotencyKey,
+  ): Promise<Order | undefined> {
+    const claimed = await client.query(
+      `INSERT INTO idempotency_keys (customer_id, key_digest, request_fingerprint, order_id)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (customer_id, key_digest) DO UPDATE
+         SET request_fingerprint = EXCLUDED.request_fingerprint, order_id = EXCLUDED.order_id,
+             created_at = now()
+         WHERE idempotency_keys.created_at < now() - make_interval(hours => $5)`,
+      [order.customerId, key.digest, key.fingerprint, order.id, IDEMPOTENCY_KEY_HOURS],
+    );
+    if (claimed.rowCount === 1) return undefined;
+    const { rows } = await client.query<{ request_fingerprint: string; order_id: string }>(
+      `SELECT request_fingerprint, order_id FROM idempotency_keys
+        WHERE customer_id = $1 AND key_digest = $2`,
+      [order.customerId, key.digest],
+    );
+    const stored = rows[0];
+    if (!stored) throw new Error('an idempotency key claim found neither its row nor a free key');
+    if (stored.request_fingerprint !== key.fingerprint) {
+      throw new IdempotencyKeyReusedError(
+        'idempotency_key: this key was used with a different request',
+      );
+    }
+    const placed = await this.#find(client, stored.order_id);
+    if (!placed) throw new Error(`order ${stored.order_id} of an idempotency key is missing`);
+    return placed;
+  }
+
   async find(id: string): Promise<Order | undefined> {
     return this.#find(this.#pool, id);
   }
@@ -221,11 +303,19 @@ export class OrderRepository {
     return rows[0] && toOrder(rows[0]);
   }
 
-  async #appendEvent(client: pg.PoolClient, order: Order): Promise<void> {
-    const eventId = randomUUID();
+  async #appendEvent(
+    client: pg.PoolClient,
+    order: Order,
+    notice?: {
+      eventId: string;
+      type: string;
+      notification: { about: CustomerNotification; estimatedReadyAt: string | null };
+    },
+  ): Promise<void> {
+    const eventId = notice?.eventId ?? randomUUID();
     const payload = {
       eventId,
-      type: `order.${order.status}`,
+      type: notice?.type ?? `order.${order.status}`,
       schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
       occurredAt: order.updatedAt.toISOString(),
       order: {
@@ -242,14 +332,17 @@ export class OrderRepository {
           unitPriceCents: line.unitPriceCents,
         })),
       },
+      ...(notice && { notification: notice.notification }),
     };
+    // What the event schema does not allow never reaches the outbox: the transaction fails here.
+    checkOrderEventToWrite(payload);
     // Outbox ids are taken at insert but become visible at commit. Serialising the writers
     // (until commit) makes ids visible in order, so a reader resuming after id N never skips
     // an id below N that commits later.
     await client.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_WRITE_LOCK]);
     await client.query(
       `INSERT INTO outbox (event_id, order_id, type, schema_version, payload, occurred_at, trace_context)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
       [
         eventId,
         order.id,
@@ -263,6 +356,13 @@ export class OrderRepository {
     // Wakes the outbox relay at once instead of at its next poll.
     await client.query("NOTIFY outbox, ''");
   }
+}
+
+/** A UUID that the same name always gives (the bytes of its SHA-256, shaped as a version 8 UUID). */
+function stableUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** The current trace context as W3C headers (empty when nothing is traced). */

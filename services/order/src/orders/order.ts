@@ -1,6 +1,9 @@
 /** An order as the order service's domain sees it. */
 export type OrderStatus = 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
 
+/** What a customer is told about their order besides its status changes. */
+export type CustomerNotification = 'accepted';
+
 export type OrderAction = 'accept' | 'decline' | 'markReady' | 'cancel' | 'pickUp';
 
 export interface OrderLine {
@@ -26,7 +29,7 @@ export interface Order {
   updatedAt: Date;
   acceptBy: Date;
   /** The schedule that placed it; none for an order placed by hand. */
-  scheduleId: string | undefined;
+  scheduleId?: string | undefined;
 }
 
 /** Where a waiting order stands: orders ahead of it and when it should be ready. */

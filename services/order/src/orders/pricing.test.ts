@@ -148,3 +148,20 @@ test('malformed lines are rejected naming the field', () => {
     /at most 20 lines/,
   );
 });
+
+test('options that would take a drink below zero are refused as unavailable, naming the line', () => {
+  const cheap: MenuItem = { ...latte, id: 'espresso', name: 'Espresso', priceCents: 20 };
+  assert.throws(
+    () => priceLines([{ menuItemId: 'espresso', quantity: 1, optionIds: ['small'] }], [cheap]),
+    (error: unknown) =>
+      error instanceof PricingError &&
+      error.field === 'items[0].options' &&
+      error.unavailable &&
+      /Espresso cannot be sold with these options/.test(error.message),
+  );
+  assert.equal(
+    priceLines([{ menuItemId: 'espresso', quantity: 1, optionIds: [] }], [cheap])[0]
+      ?.unitPriceCents,
+    20,
+  );
+});

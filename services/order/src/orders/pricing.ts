@@ -90,6 +90,14 @@ export function priceLines(requests: LineRequest[], menu: MenuItem[]): OrderLine
       }
       for (const option of defaults) unitPriceCents -= option.priceDeltaCents;
     }
+    // The menu admin refuses prices that allow this; a menu changed behind its back must still
+    // never sell a drink for less than nothing.
+    if (unitPriceCents < 0)
+      throw new PricingError(
+        `${field}.options`,
+        `${item.name} cannot be sold with these options right now`,
+        true,
+      );
     return {
       menuItemId: item.id,
       name: item.name,

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { customerV1 } from '@everything/contracts';
 import { callUnary, isServiceError, Status } from '@everything/grpc';
-import type { OrderStatus } from '../orders/order.ts';
+import type { CustomerNotification, OrderStatus } from '../orders/order.ts';
 import type { OrderRepository } from '../orders/order-repository.ts';
 
 export type Refusable = { ok: true } | { ok: false; reason: string };
@@ -20,6 +20,8 @@ export interface OrderActivities {
     to: OrderStatus,
     reason?: string,
   ): Promise<void>;
+  /** Tells the customer (an `order.customer_notified` event) what just happened; safe to retry. */
+  notifyCustomer(orderId: string, about: CustomerNotification): Promise<void>;
 }
 
 /** A refusal is an answer, not a failure to retry: the tab limit, too few points, an unknown customer. */
@@ -72,6 +74,9 @@ export function createActivities(deps: {
         }
         throw error;
       }
+    },
+    async notifyCustomer(orderId, about) {
+      await orders.notifyCustomer(orderId, about);
     },
   };
 }

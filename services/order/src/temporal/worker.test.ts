@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,17 +15,19 @@ import { eventually, teardownStep } from '@everything/test-support';
 import { createApp, type OrderApp } from '../app.ts';
 import { orderTestDeps } from '../testing.ts';
 import { temporalTracing } from './tracing.ts';
+import { createOrderWorker, piWorkerSizing } from './worker.ts';
 
 const bundleCommand = fileURLToPath(new URL('../bundle-workflows.ts', import.meta.url));
 
 describe('a worker started from a workflow bundle made ahead of time', () => {
   let dir: string;
+  let bundle: string;
   let deps: Awaited<ReturnType<typeof orderTestDeps>>;
   let app: OrderApp;
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'workflow-bundle-'));
-    const bundle = path.join(dir, 'order-workflows.js');
+    bundle = path.join(dir, 'order-workflows.js');
     await promisify(execFile)(process.execPath, [bundleCommand, bundle]);
     deps = await orderTestDeps();
     const tracing = temporalTracing({
@@ -34,7 +36,13 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
     });
     app = await createApp({
       ...deps,
-      temporal: { ...deps.temporal, plugins: [tracing], workflowBundlePath: bundle },
+      temporal: {
+        ...deps.temporal,
+        plugins: [tracing],
+        workflowBundlePath: bundle,
+        // Smaller than the orders of the last test: evicted workflows must replay and go on.
+        sizing: { ...piWorkerSizing, maxCachedWorkflows: 2 },
+      },
     });
     await app.start('127.0.0.1', 0);
   });
@@ -70,5 +78,59 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
       });
     }
     assert.equal((await app.ordering.get(orderId)).status, 'completed');
+  });
+
+  test('keeps its inline source map to mappings: stack traces name the source, without its text', async () => {
+    const code = await readFile(bundle, 'utf8');
+    const at = code.lastIndexOf('//# sourceMappingURL=data:');
+    assert.ok(at > 0, 'the worker requires an inline source map');
+    const data = code.indexOf('base64,', at) + 'base64,'.length;
+    const map = JSON.parse(Buffer.from(code.slice(data).trim(), 'base64').toString('utf8')) as {
+      sources: string[];
+      mappings: string;
+      sourcesContent?: unknown;
+    };
+    assert.equal(map.sourcesContent, undefined);
+    assert.ok(map.mappings.length > 0);
+    assert.ok(map.sources.some((source) => source.endsWith('workflows/order-workflow.ts')));
+  });
+
+  test('orders beyond the workflow cache still go from placed to accepted', async () => {
+    const customerId = await deps.registerCustomer();
+    const { items } = await app.catalog.list();
+    const espresso = items.find((item) => item.name === 'Espresso');
+    assert.ok(espresso);
+    const orderIds = Array.from({ length: 5 }, () => randomUUID());
+    for (const orderId of orderIds) {
+      await app.ordering.place({
+        orderId,
+        customerId,
+        customerName: 'Ada',
+        redeemFreeDrink: false,
+        lines: [{ menuItemId: espresso.id, quantity: 1, optionIds: [] }],
+      });
+    }
+    const barista = { actorId: randomUUID() };
+    for (const orderId of orderIds) {
+      await eventually('the order accepted', async () => {
+        const order = await app.ordering.act(orderId, 'accept', barista).catch(() => undefined);
+        return order?.status === 'accepted';
+      });
+    }
+  });
+
+  test('refuses more pollers than task slots, naming the variable', async () => {
+    await assert.rejects(
+      createOrderWorker({
+        connection: deps.temporal.connection,
+        namespace: deps.temporal.namespace,
+        taskQueue: `refused-${randomUUID()}`,
+        activities: {} as never,
+        plugins: [],
+        workflowBundlePath: bundle,
+        sizing: { ...piWorkerSizing, workflowTaskSlots: 2, workflowTaskPollers: 3 },
+      }),
+      /TEMPORAL_WORKFLOW_TASK_POLLERS/,
+    );
   });
 });

@@ -14,19 +14,59 @@ import type { ScheduleActivities } from './schedule-activities.ts';
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /**
- * The order and schedule workflows as one script for the worker's sandbox, with the plugins' workflow
- * interceptors in it: what `bundle-workflows` writes at the image's build.
+ * The order and schedule workflows as one script for the worker's sandbox, with the plugins'
+ * workflow interceptors in it: what `bundle-workflows` writes at the image's build. `path` picks
+ * other workflow code (an older commit's, to record its histories).
  */
-export async function bundleOrderWorkflows(plugins: BundlerPlugin[]): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, plugins });
-  return code;
+export async function bundleOrderWorkflows(
+  plugins: BundlerPlugin[],
+  path = workflowsPath,
+): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: path, plugins });
+  return withoutSourcesInMap(code);
 }
 
+const inlineMap = '//# sourceMappingURL=data:';
+
 /**
- * The worker that runs order and schedule workflows and their activities. Memory matters on a Raspberry Pi:
- * a small sticky cache and one shared V8 context keep it lean; workflows evicted from the
- * cache replay from history when they wake; a bundle made ahead of time keeps webpack out of
- * the process.
+ * The bundle's inline source map without the sources' text, which is most of its size and is
+ * parsed at every start. The worker requires an inline map, and stack traces of workflows still
+ * point at the original file, line and column: those need only the map's mappings.
+ */
+export function withoutSourcesInMap(code: string): string {
+  const at = code.lastIndexOf(inlineMap);
+  const data = code.indexOf('base64,', at) + 'base64,'.length;
+  if (at < 0 || data < at) return code;
+  const map = JSON.parse(Buffer.from(code.slice(data).trim(), 'base64').toString('utf8')) as {
+    sourcesContent?: unknown;
+  };
+  delete map.sourcesContent;
+  return `${code.slice(0, data)}${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
+}
+
+/** How much the worker holds and runs at once (TEMPORAL_* variables of the order config). */
+export interface WorkerSizing {
+  maxCachedWorkflows: number;
+  workflowTaskSlots: number;
+  activityTaskSlots: number;
+  workflowTaskPollers: number;
+  activityTaskPollers: number;
+}
+
+/** Sized for a Raspberry Pi: the defaults of the TEMPORAL_* variables in config.ts. */
+export const piWorkerSizing: WorkerSizing = {
+  maxCachedWorkflows: 100,
+  workflowTaskSlots: 4,
+  activityTaskSlots: 8,
+  workflowTaskPollers: 2,
+  activityTaskPollers: 2,
+};
+
+/**
+ * The worker that runs order and schedule workflows and their activities. Memory matters on a
+ * Raspberry Pi: a bounded sticky cache and one shared V8 context keep it lean and flat however
+ * many orders are open (workflows evicted from the cache replay from history when they wake);
+ * few task slots and pollers; a bundle made ahead of time keeps webpack out of the process.
  */
 export async function createOrderWorker(options: {
   connection: NativeConnection;
@@ -35,12 +75,20 @@ export async function createOrderWorker(options: {
   activities: OrderActivities & ScheduleActivities;
   plugins: WorkerPlugin[];
   workflowBundlePath?: string | undefined;
+  sizing?: WorkerSizing | undefined;
 }): Promise<Worker> {
   // Checked here, where it is read: the image's path means nothing on a developer's machine.
   if (options.workflowBundlePath && !existsSync(options.workflowBundlePath)) {
     throw new Error(
       `TEMPORAL_WORKFLOW_BUNDLE: no workflow bundle at ${options.workflowBundlePath} (make one with bundle-workflows)`,
     );
+  }
+  const sizing = options.sizing ?? piWorkerSizing;
+  if (sizing.workflowTaskPollers > sizing.workflowTaskSlots) {
+    throw new Error('TEMPORAL_WORKFLOW_TASK_POLLERS: must not exceed TEMPORAL_WORKFLOW_TASK_SLOTS');
+  }
+  if (sizing.activityTaskPollers > sizing.activityTaskSlots) {
+    throw new Error('TEMPORAL_ACTIVITY_TASK_POLLERS: must not exceed TEMPORAL_ACTIVITY_TASK_SLOTS');
   }
   return Worker.create({
     connection: options.connection,
@@ -52,7 +100,11 @@ export async function createOrderWorker(options: {
     activities: options.activities,
     plugins: options.plugins,
     interceptors: { activity: [activityMetrics] },
-    maxCachedWorkflows: 100,
+    maxCachedWorkflows: sizing.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: sizing.workflowTaskSlots,
+    maxConcurrentActivityTaskExecutions: sizing.activityTaskSlots,
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: sizing.workflowTaskPollers },
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: sizing.activityTaskPollers },
     reuseV8Context: true,
   });
 }

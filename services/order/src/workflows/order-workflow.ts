@@ -6,6 +6,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -24,10 +25,11 @@ export type { OrderWorkflowInput } from './definitions.ts';
 
 // Recording transitions and compensating are retried until the database and the customer
 // service answer: giving up would leave an order half-cancelled or a tab unrefunded.
-const { refundTab, restorePoints, recordTransition } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const { refundTab, restorePoints, recordTransition, notifyCustomer } =
+  proxyActivities<OrderActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
 
 // Taking payment gives up after a while: an order that cannot be paid for is cancelled rather
 // than left waiting, unseen by its accept timeout.
@@ -36,6 +38,21 @@ const payment = proxyActivities<OrderActivities>({
   scheduleToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
+
+/**
+ * Versioning, shown once: telling the customer their order was accepted (with when it should be
+ * ready) came after orders were already running. Workflows that reached "accepted" before the
+ * change have no marker for this patch in their history, so `patched()` is false while they
+ * replay and they keep the path they took; every new run takes the new one and records the
+ * marker. The fixtures in histories/before-accept-notification/ keep that old path replaying.
+ *
+ * Retiring it takes two releases. First, once no open order can have started before this
+ * change (orders live at most 35 minutes, so any release after the change has been live that
+ * long), replace `patched(...)` with `deprecatePatch(NOTIFY_CUSTOMER_ON_ACCEPT)` followed by the
+ * call, unconditionally, and delete the old fixtures. Then, once no open order started before
+ * *that* release, delete the deprecatePatch line too.
+ */
+const NOTIFY_CUSTOMER_ON_ACCEPT = 'notify-customer-on-accept';
 
 interface Pending {
   action: OrderAction;
@@ -106,6 +123,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       );
     } else {
       await move(to);
+      if (to === 'accepted' && patched(NOTIFY_CUSTOMER_ON_ACCEPT)) {
+        await notifyCustomer(input.orderId, 'accepted');
+      }
     }
     request.outcome = { status };
   };

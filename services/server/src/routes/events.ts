@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { orderV1 } from '@everything/contracts';
-import { hasRole, principalOf } from '../auth/tokens.ts';
+import { holdsRole, principalOf } from '../auth/tokens.ts';
 import { Problem, problems } from '../problem.ts';
 import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
@@ -24,16 +24,45 @@ export const StreamQuery = Type.Object({
   ),
 });
 
+/** A 200 that is a stream of Server-Sent Events, each described as its parsed fields. */
+export const EventStream = {
+  description: 'Server-Sent Events until the client leaves; each event as its parsed fields.',
+  content: {
+    'text/event-stream': {
+      schema: Type.Object({
+        id: Type.String({
+          pattern: '^\\d+$',
+          description: 'Send back as Last-Event-ID to resume.',
+        }),
+        event: Type.String({ description: 'The event type, such as order.accepted.' }),
+        data: Type.String({ description: 'The event, as JSON.' }),
+      }),
+    },
+  },
+};
+
 /** What of one event in the order service's log a client receives; `undefined` skips it. */
 export type EventProjection = (event: orderV1.WatchOrderEventsResponse) => string | undefined;
 
 const wholeEvent: EventProjection = (event) => event.eventJson;
 
+/**
+ * Route options of every stream: long-lived streams are not requests to rate limit (they have
+ * their own cap, MAX_STREAMS_PER_CALLER). The exemption is the route's, so it cannot be borrowed
+ * by another route whose URL merely ends in /events.
+ */
+export const streamRouteConfig = { rateLimit: false } as const;
+
 export type EventStreamer = (
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { orderId: string; fallbackAfter: number; project?: EventProjection },
-) => void;
+  options: {
+    /** The order to follow, or '' for every order; a function runs after the stream cap is checked. */
+    orderId: string | (() => Promise<string>);
+    fallbackAfter: number;
+    project?: EventProjection;
+  },
+) => Promise<void>;
 
 /**
  * Server-Sent Events from the order service's event log. Each event's id is its position in
@@ -51,7 +80,7 @@ export function eventStreamer(
     for (const end of open) end();
     done();
   });
-  return (request, reply, { orderId, fallbackAfter, project = wholeEvent }) => {
+  return async (request, reply, { orderId, fallbackAfter, project = wholeEvent }) => {
     const header = request.headers['last-event-id'];
     const lastEventId =
       (typeof header === 'string' ? header : undefined) ??
@@ -74,7 +103,25 @@ export function eventStreamer(
       );
     }
     perCaller.set(caller, held + 1);
+    const release = () => {
+      const remaining = (perCaller.get(caller) ?? 1) - 1;
+      if (remaining > 0) perCaller.set(caller, remaining);
+      else perCaller.delete(caller);
+    };
+    // The cap comes first: a caller at its cap costs no lookup on the order service.
+    let watched: string;
+    try {
+      watched = typeof orderId === 'string' ? orderId : await orderId();
+    } catch (error) {
+      release();
+      throw error;
+    }
     reply.hijack();
+    // The client may have gone while the order was looked up; its close event has passed.
+    if (request.raw.socket.destroyed) {
+      release();
+      return;
+    }
     const response = reply.raw;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -84,7 +131,7 @@ export function eventStreamer(
     });
     response.write('retry: 2000\n\n');
     const call = orders.watchOrderEvents({
-      orderId,
+      orderId: watched,
       afterSequence: lastEventId === undefined ? fallbackAfter : Number(lastEventId),
     });
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
@@ -92,9 +139,7 @@ export function eventStreamer(
       if (!open.has(end)) return;
       clearInterval(heartbeat);
       open.delete(end);
-      const remaining = (perCaller.get(caller) ?? 1) - 1;
-      if (remaining > 0) perCaller.set(caller, remaining);
-      else perCaller.delete(caller);
+      release();
       call.cancel();
       response.end();
     };
@@ -132,6 +177,7 @@ export function eventRoutes(
   typed.get(
     '/v1/orders/:id/events',
     {
+      config: streamRouteConfig,
       schema: {
         tags: ['orders'],
         summary:
@@ -139,51 +185,60 @@ export function eventRoutes(
         params: Type.Object({ id: Uuid }),
         querystring: StreamQuery,
         response: {
-          200: Type.String({ description: 'text/event-stream' }),
+          200: EventStream,
           401: ProblemSchema,
           404: ProblemSchema,
+          429: ProblemSchema,
           503: ProblemSchema,
         },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const { order } = await callPeer(
-        'order',
-        deps.orders,
-        'getOrder',
-        { orderId: request.params.id },
-        deps.timeoutMs,
-      );
-      if (!order || (order.customerId !== principal.sub && !hasRole(principal, 'barista'))) {
-        throw problems.notFound(`no order has id ${request.params.id}`);
-      }
+      const visibleOrderId = async () => {
+        const { order } = await callPeer(
+          'order',
+          deps.orders,
+          'getOrder',
+          { orderId: request.params.id },
+          deps.timeoutMs,
+        );
+        if (
+          !order ||
+          (order.customerId !== principal.sub && !(await holdsRole(request, 'barista')))
+        ) {
+          throw problems.notFound(`no order has id ${request.params.id}`);
+        }
+        return order.id;
+      };
       // From the start: a tracker sees every state the order has been in.
-      deps.stream(request, reply, { orderId: order.id, fallbackAfter: 0 });
+      await deps.stream(request, reply, { orderId: visibleOrderId, fallbackAfter: 0 });
     },
   );
 
   typed.get(
     '/v1/queue/events',
     {
+      config: streamRouteConfig,
       schema: {
         tags: ['orders'],
         summary:
           "Server-Sent Events: the barista's live queue, every status change of every order (barista)",
         querystring: StreamQuery,
         response: {
-          200: Type.String({ description: 'text/event-stream' }),
+          200: EventStream,
           401: ProblemSchema,
           403: ProblemSchema,
+          429: ProblemSchema,
           503: ProblemSchema,
         },
       },
     },
-    (request, reply) => {
-      if (!hasRole(principalOf(request), 'barista'))
+    async (request, reply) => {
+      if (!(await holdsRole(request, 'barista')))
         throw new Problem(403, 'forbidden', 'Forbidden', 'The live queue needs the barista role.');
       // From now: the board loads the open orders with GET /v1/orders?status=… and follows from there.
-      deps.stream(request, reply, { orderId: '', fallbackAfter: -1 });
+      await deps.stream(request, reply, { orderId: '', fallbackAfter: -1 });
     },
   );
 }

@@ -20,7 +20,8 @@ export function healthRoutes(
   timeoutMs: number,
 ) {
   // Probes arrive every few seconds: their request logs would drown the ones that matter.
-  const quiet = { logLevel: 'warn', schema: { hide: true } } as const;
+  // Not rate limited: a probe that gets a 429 would restart or unroute a healthy replica.
+  const quiet = { logLevel: 'warn', schema: { hide: true }, config: { rateLimit: false } } as const;
 
   app.get('/healthz', quiet, () => Promise.resolve({ status: 'ok' }));
 

@@ -2,19 +2,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { menuV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
-import { hasRole, principalOf } from '../auth/tokens.ts';
+import { holdsRole } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
-import { MenuItem, Problem as ProblemSchema, Uuid } from '../schemas.ts';
-import { callPeer, type Refusal } from '../upstream/grpc-call.ts';
+import { MenuItem, NonBlankText, Problem as ProblemSchema, Text, Uuid } from '../schemas.ts';
+import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
 
 const Fields = {
-  name: Type.String({ minLength: 1, maxLength: 80 }),
-  description: Type.String({ maxLength: 500 }),
-  category: Type.String({ minLength: 1, maxLength: 40 }),
+  name: NonBlankText({ minLength: 1, maxLength: 80 }),
+  description: Text({ maxLength: 500 }),
+  category: NonBlankText({ minLength: 1, maxLength: 40 }),
   priceCents: Type.Integer({ minimum: 0, maximum: 100_000 }),
   available: Type.Boolean(),
   optionGroupIds: Type.Array(Uuid, {
     maxItems: 10,
+    uniqueItems: true,
     description: 'Option groups (size, milk, …) as listed on menu items.',
   }),
 };
@@ -25,11 +26,12 @@ const errors = {
   403: ProblemSchema,
   404: ProblemSchema,
   409: ProblemSchema,
+  422: ProblemSchema,
   503: ProblemSchema,
 };
 
-const requireAdmin = (request: FastifyRequest) => {
-  if (!hasRole(principalOf(request), 'admin'))
+const requireAdmin = async (request: FastifyRequest) => {
+  if (!(await holdsRole(request, 'admin')))
     throw new Problem(403, 'forbidden', 'Forbidden', 'Changing the menu needs the admin role.');
 };
 
@@ -40,10 +42,17 @@ export function menuAdminRoutes(
   timeoutMs: number,
 ) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const nameTaken: Refusal = (error) =>
-    error.code === Status.ALREADY_EXISTS
-      ? new Problem(409, 'name-taken', 'Name taken', error.details)
-      : undefined;
+  // Fastify checked the request against the document, so what the menu still refuses breaks a
+  // rule of the menu itself: an unknown option group, a price some option takes below zero.
+  const refusal: Refusal = (error) => {
+    if (error.code === Status.ALREADY_EXISTS)
+      return new Problem(409, 'name-taken', 'Name taken', error.details);
+    if (error.code === Status.INVALID_ARGUMENT)
+      return new Problem(422, 'menu-rule', 'Not possible on this menu', error.details, {
+        extensions: { errors: [fieldError(error.details)] },
+      });
+    return undefined;
+  };
 
   typed.post(
     '/v1/menu/items',
@@ -61,7 +70,7 @@ export function menuAdminRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
+      await requireAdmin(request);
       const { item } = await callPeer(
         'order',
         menu,
@@ -75,7 +84,7 @@ export function menuAdminRoutes(
           optionGroupIds: request.body.optionGroupIds ?? [],
         },
         timeoutMs,
-        nameTaken,
+        refusal,
       );
       if (!item) throw new Error('the order service answered without an item');
       return reply.code(201).send(item);
@@ -94,7 +103,7 @@ export function menuAdminRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request);
+      await requireAdmin(request);
       const { optionGroupIds, ...changes } = request.body;
       const { item } = await callPeer(
         'order',
@@ -107,7 +116,7 @@ export function menuAdminRoutes(
           optionGroupIds: optionGroupIds ?? [],
         },
         timeoutMs,
-        nameTaken,
+        refusal,
       );
       if (!item) throw new Error('the order service answered without an item');
       return item;
@@ -125,7 +134,7 @@ export function menuAdminRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
+      await requireAdmin(request);
       await callPeer('order', menu, 'deleteMenuItem', { id: request.params.id }, timeoutMs);
       return reply.code(204).send(null);
     },

@@ -1,13 +1,22 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { orderV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import type { Valkey } from '@everything/valkey';
-import { hasRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
+import { holdsRole, principalOf, type Principal, type Role } from '../auth/tokens.ts';
 import type { FavoritesCache } from '../favorites-cache.ts';
-import { reserveIdempotencyKey } from '../idempotency.ts';
+import { idempotencyKeyRequired, keyReused, reserveIdempotencyKey } from '../idempotency.ts';
 import { Problem, problems } from '../problem.ts';
-import { Order, Problem as ProblemSchema, Uuid } from '../schemas.ts';
+import { OPTIONAL_BODY } from '../openapi-document.ts';
+import {
+  NonBlankText,
+  Order,
+  OrderStatus,
+  Problem as ProblemSchema,
+  Text,
+  Uuid,
+} from '../schemas.ts';
 import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
 import { orderJson, orderStatusOf } from '../upstream/convert.ts';
 
@@ -17,8 +26,9 @@ export const OrderRequest = Type.Object({
       menuItemId: Uuid,
       quantity: Type.Integer({ minimum: 1, maximum: 20 }),
       options: Type.Optional(
-        Type.Array(Type.String(), {
+        Type.Array(Uuid, {
           maxItems: 20,
+          uniqueItems: true,
           description: 'Option ids; groups left out take their default.',
         }),
       ),
@@ -31,6 +41,28 @@ export const OrderRequest = Type.Object({
     }),
   ),
 });
+
+/** Required on every request that places an order: a retry with the same key places nothing new. */
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': NonBlankText({
+    maxLength: 255,
+    description: 'Chosen by the client, new for each order it means to place (a UUID will do).',
+  }),
+});
+
+/** A missing or unusable key keeps its own problem type, which clients may switch on. */
+const idempotencyKeyErrors = (
+  errors: { instancePath: string; params: Record<string, unknown> }[],
+  context: string,
+): Error =>
+  context === 'headers' &&
+  errors.some(
+    (error) =>
+      error.instancePath === '/idempotency-key' ||
+      error.params.missingProperty === 'idempotency-key',
+  )
+    ? idempotencyKeyRequired()
+    : new Error(`invalid ${context}`);
 
 const errors = {
   400: ProblemSchema,
@@ -58,8 +90,30 @@ const orderRefusal: Refusal = (error) => {
       extensions: { errors: [fieldError(error.details)] },
     });
   }
+  // The request matched the document (Fastify checked it), so what the order service still
+  // refuses is what the menu does not offer: an unknown item or option, a choice out of bounds.
+  if (error.code === Status.INVALID_ARGUMENT) {
+    return new Problem(422, 'not-on-the-menu', 'Not on the menu', error.details, {
+      extensions: { errors: [fieldError(error.details)] },
+    });
+  }
   return undefined;
 };
+
+const ActionHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'Optional. A retry with the same key gets the first attempt’s answer instead of a 409.',
+    }),
+  ),
+});
+
+/** The key as the order service gets it: a digest, so the client's key is stored nowhere. */
+const actionKeyDigest = (key: string | undefined) =>
+  key ? createHash('sha256').update(key).digest('base64url') : '';
 
 type ActionName = 'acceptOrder' | 'declineOrder' | 'markOrderReady' | 'cancelOrder' | 'pickUpOrder';
 
@@ -124,15 +178,19 @@ export function orderRoutes(
   const fetchOrder = async (id: string) =>
     (await callPeer('order', orders, 'getOrder', { orderId: id }, timeoutMs)).order;
   /** The order if the caller may see it; 404 otherwise, so ids of others' orders are not confirmed. */
-  const visibleOrder = async (principal: Principal, id: string) => {
+  const visibleOrder = async (request: FastifyRequest, id: string) => {
     const order = await fetchOrder(id);
-    if (!order || (order.customerId !== principal.sub && !hasRole(principal, 'barista')))
+    if (
+      !order ||
+      (order.customerId !== principalOf(request).sub && !(await holdsRole(request, 'barista')))
+    )
       throw problems.notFound(`no order has id ${id}`);
     return order;
   };
 
   /** Places an order once per Idempotency-Key: concurrent retries converge on the same order id. */
   const place = async (
+    log: FastifyBaseLogger,
     principal: Principal,
     key: string | undefined,
     body: unknown,
@@ -140,14 +198,30 @@ export function orderRoutes(
     redeemFreeDrink: boolean,
     refusal: Refusal,
   ) => {
-    const orderId = await reserveIdempotencyKey(valkey, { principal: principal.sub, key }, body);
+    const reservation = await reserveIdempotencyKey(
+      valkey,
+      { principal: principal.sub, key },
+      body,
+      log,
+    );
     const { order } = await callPeer(
       'order',
       orders,
       'placeOrder',
-      { orderId, customerId: principal.sub, customerName: principal.name, lines, redeemFreeDrink },
+      {
+        orderId: reservation.resourceId,
+        customerId: principal.sub,
+        customerName: principal.name,
+        lines,
+        redeemFreeDrink,
+        idempotencyKey: reservation.keyDigest,
+        requestFingerprint: reservation.fingerprint,
+      },
       timeoutMs,
-      refusal,
+      (error) =>
+        error.code === Status.ALREADY_EXISTS && error.details.startsWith('idempotency_key:')
+          ? keyReused()
+          : refusal(error),
     );
     return orderJson(order);
   };
@@ -158,14 +232,16 @@ export function orderRoutes(
       schema: {
         tags: ['orders'],
         summary: 'Place an order (requires an Idempotency-Key header)',
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        headers: IdempotencyHeaders,
         body: OrderRequest,
         response: { 201: Order, ...errors },
       },
+      schemaErrorFormatter: idempotencyKeyErrors,
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const order = await place(
+        request.log,
         principal,
         request.headers['idempotency-key'],
         request.body,
@@ -191,7 +267,7 @@ export function orderRoutes(
         response: { 200: Order, ...errors },
       },
     },
-    async (request) => orderJson(await visibleOrder(principalOf(request), request.params.id)),
+    async (request) => orderJson(await visibleOrder(request, request.params.id)),
   );
 
   typed.get(
@@ -200,25 +276,35 @@ export function orderRoutes(
       schema: {
         tags: ['orders'],
         summary: 'Your order history; baristas see the live queue with ?status=placed,accepted',
-        querystring: Type.Object({
-          status: Type.Optional(
-            Type.String({ description: 'Comma-separated statuses (baristas and admins).' }),
-          ),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-        }),
+        // `status=placed,accepted`: one parameter, its values separated by commas.
+        querystring: Type.Object(
+          {
+            status: Type.Optional(
+              Type.Array(OrderStatus, {
+                maxItems: 6,
+                description: 'Only orders in these statuses: the live queue (baristas and admins).',
+              }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          },
+          { style: 'form', explode: false },
+        ),
         response: { 200: Type.Object({ orders: Type.Array(Order) }), ...errors },
+      },
+      preValidation: (request, _reply, done) => {
+        const query = request.query as { status?: string | string[] };
+        if (query.status !== undefined)
+          query.status = [query.status]
+            .flat()
+            .flatMap((value) => value.split(','))
+            .filter(Boolean);
+        done();
       },
     },
     async (request) => {
       const principal = principalOf(request);
-      const statuses = (request.query.status ?? '').split(',').filter(Boolean);
-      const wire = statuses.map((name) => {
-        const status = orderStatusOf(name);
-        if (status === undefined)
-          throw problems.validation([{ field: 'status', message: `unknown status ${name}` }]);
-        return status;
-      });
-      if (wire.length > 0 && !hasRole(principal, 'barista')) {
+      const wire = (request.query.status ?? []).flatMap((name) => orderStatusOf(name) ?? []);
+      if (wire.length > 0 && !(await holdsRole(request, 'barista'))) {
         throw new Problem(
           403,
           'forbidden',
@@ -248,9 +334,10 @@ export function orderRoutes(
         tags: ['orders'],
         summary:
           'Order my usual: your most recently saved favorite (requires an Idempotency-Key header)',
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        headers: IdempotencyHeaders,
         response: { 201: Order, ...errors },
       },
+      schemaErrorFormatter: idempotencyKeyErrors,
     },
     async (request, reply) => {
       const principal = principalOf(request);
@@ -265,6 +352,7 @@ export function orderRoutes(
         );
       }
       const order = await place(
+        request.log,
         principal,
         request.headers['idempotency-key'],
         // The request, not the favorite it resolves to: a retry returns the order first placed.
@@ -289,28 +377,33 @@ export function orderRoutes(
           tags: ['orders'],
           summary: action.summary,
           params: IdParams,
-          body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) }),
+          headers: ActionHeaders,
+          body: Type.Object({ reason: Type.Optional(Text({ maxLength: 200 })) }),
+          [OPTIONAL_BODY]: true,
           response: { 200: Order, ...errors },
         },
         // The body is optional: an action without one carries no reason.
         preValidation: (request, _reply, done) => {
           // Fastify leaves the body undefined when none was sent, whatever the schema's type says.
-          (request as { body: unknown }).body ??= {};
+          const sent = request as { body: unknown };
+          if (sent.body === undefined) sent.body = {};
           done();
         },
       },
       async (request) => {
         const principal = principalOf(request);
-        if (!hasRole(principal, action.least)) {
-          const order = action.owner ? await visibleOrder(principal, request.params.id) : undefined;
-          if (order?.customerId !== principal.sub) {
-            throw new Problem(
-              403,
-              'forbidden',
-              'Forbidden',
-              `Only ${action.owner ? 'its customer or ' : ''}a ${action.least} may ${action.path} an order.`,
-            );
-          }
+        // Its customer needs no role: their own order is theirs whatever the role is now.
+        const own =
+          action.owner && (await fetchOrder(request.params.id))?.customerId === principal.sub;
+        if (!own && !(await holdsRole(request, action.least))) {
+          // Others' orders are not confirmed to exist to a caller who may not see them.
+          if (action.owner) await visibleOrder(request, request.params.id);
+          throw new Problem(
+            403,
+            'forbidden',
+            'Forbidden',
+            `Only ${action.owner ? 'its customer or ' : ''}a ${action.least} may ${action.path} an order.`,
+          );
         }
         const { order } = await callPeer(
           'order',
@@ -320,6 +413,7 @@ export function orderRoutes(
             orderId: request.params.id,
             actorId: principal.sub,
             reason: request.body.reason ?? '',
+            idempotencyKey: actionKeyDigest(request.headers['idempotency-key']),
           },
           timeoutMs,
           orderRefusal,

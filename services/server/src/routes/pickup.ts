@@ -1,20 +1,20 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { orderV1 } from '@everything/contracts';
 import type { Valkey } from '@everything/valkey';
-import {
-  hasRole,
-  issueDisplayKey,
-  principalOf,
-  revokeDisplayKeys,
-  type Principal,
-} from '../auth/tokens.ts';
+import { holdsRole, issueDisplayKey, revokeDisplayKeys } from '../auth/tokens.ts';
 import { Problem, problems } from '../problem.ts';
 import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
-import { StreamQuery, type EventProjection, type EventStreamer } from './events.ts';
+import {
+  EventStream,
+  StreamQuery,
+  streamRouteConfig,
+  type EventProjection,
+  type EventStreamer,
+} from './events.ts';
 
-const errors = { 401: ProblemSchema, 403: ProblemSchema, 503: ProblemSchema };
+const errors = { 401: ProblemSchema, 403: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
 
 /**
  * What a TV on the wall may know: who has an order ready, nothing else — no customer ids,
@@ -69,16 +69,17 @@ export function pickupRoutes(
   typed.get(
     '/v1/pickup/events',
     {
+      config: streamRouteConfig,
       schema: {
         tags: ['pickup display'],
         summary:
           'Server-Sent Events: which order changed status, to refetch /v1/pickup (display key, barista or admin)',
         querystring: StreamQuery,
-        response: { 200: Type.String({ description: 'text/event-stream' }), ...errors },
+        response: { 200: EventStream, ...errors },
       },
     },
-    (request, reply) => {
-      deps.stream(request, reply, { orderId: '', fallbackAfter: -1, project: pickupChange });
+    async (request, reply) => {
+      await deps.stream(request, reply, { orderId: '', fallbackAfter: -1, project: pickupChange });
     },
   );
 }
@@ -98,8 +99,8 @@ async function withValkey<T>(work: () => Promise<T>): Promise<T> {
 /** Admin: make a display key for a TV, or revoke every key made so far. */
 export function displayKeyRoutes(app: FastifyInstance, valkey: Valkey) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const requireAdmin = (principal: Principal) => {
-    if (!hasRole(principal, 'admin'))
+  const requireAdmin = async (request: FastifyRequest) => {
+    if (!(await holdsRole(request, 'admin')))
       throw new Problem(403, 'forbidden', 'Forbidden', 'Display keys need the admin role.');
   };
   typed.post(
@@ -115,7 +116,7 @@ export function displayKeyRoutes(app: FastifyInstance, valkey: Valkey) {
       },
     },
     async (request, reply) => {
-      requireAdmin(principalOf(request));
+      await requireAdmin(request);
       const created = await withValkey(() => issueDisplayKey(app, valkey));
       return reply.code(201).send(created);
     },
@@ -130,7 +131,7 @@ export function displayKeyRoutes(app: FastifyInstance, valkey: Valkey) {
       },
     },
     async (request, reply) => {
-      requireAdmin(principalOf(request));
+      await requireAdmin(request);
       await withValkey(() => revokeDisplayKeys(valkey));
       return reply.code(204).send(null);
     },

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { pushV1 } from '@everything/contracts';
-import { principalOf, signedIn } from '../auth/tokens.ts';
-import { Problem as ProblemSchema } from '../schemas.ts';
+import { principalOf } from '../auth/tokens.ts';
+import { Problem as ProblemSchema, Text } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
 
 const errors = {
@@ -16,9 +16,14 @@ const errors = {
 /** Web Push: the server's VAPID key for the browser, and the browsers a customer subscribed. */
 export function pushRoutes(
   app: FastifyInstance,
-  deps: { push: pushV1.PushServiceClient; timeoutMs: number },
+  deps: {
+    push: pushV1.PushServiceClient;
+    /** The signed-in check of the rest of the API: subscriptions belong to a customer. */
+    signedIn: onRequestAsyncHookHandler;
+    timeoutMs: number;
+  },
 ) {
-  const { push, timeoutMs } = deps;
+  const { push, signedIn, timeoutMs } = deps;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   typed.get(
@@ -45,15 +50,15 @@ export function pushRoutes(
         summary:
           "Notify this browser when your order is accepted, declined or ready: the browser's PushSubscription JSON",
         body: Type.Object({
-          endpoint: Type.String({
+          endpoint: Text({
             minLength: 1,
             maxLength: 2_000,
             description: 'https, on a known push service.',
           }),
           expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
           keys: Type.Object({
-            p256dh: Type.String({ minLength: 1, maxLength: 200 }),
-            auth: Type.String({ minLength: 1, maxLength: 100 }),
+            p256dh: Text({ minLength: 1, maxLength: 200 }),
+            auth: Text({ minLength: 1, maxLength: 100 }),
           }),
         }),
         response: { 201: Type.Object({ endpoint: Type.String() }), ...errors },
@@ -83,7 +88,7 @@ export function pushRoutes(
       schema: {
         tags: ['push'],
         summary: 'Stop notifying this browser',
-        body: Type.Object({ endpoint: Type.String({ minLength: 1, maxLength: 2_000 }) }),
+        body: Type.Object({ endpoint: Text({ minLength: 1, maxLength: 2_000 }) }),
         response: { 204: Type.Null(), ...errors },
       },
     },

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { scheduleV1 } from '@everything/contracts';
-import { hasRole, principalOf } from '../auth/tokens.ts';
+import { holdsRole, principalOf } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
-import { Problem as ProblemSchema, Uuid } from '../schemas.ts';
+import { Problem as ProblemSchema, Text, Uuid } from '../schemas.ts';
 import { callPeer } from '../upstream/grpc-call.ts';
 import { OrderRequest } from './orders.ts';
 
@@ -21,7 +21,7 @@ type WeekdayName = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 const ScheduleRequest = Type.Object({
   items: OrderRequest.properties.items,
   redeemFreeDrink: OrderRequest.properties.redeemFreeDrink,
-  timeZone: Type.String({
+  timeZone: Text({
     minLength: 1,
     maxLength: 64,
     description: 'IANA time zone of `time`, such as Europe/Berlin.',
@@ -222,7 +222,7 @@ export function scheduleRoutes(
       },
     },
     async (request) => {
-      if (!hasRole(principalOf(request), 'barista'))
+      if (!(await holdsRole(request, 'barista')))
         throw new Problem(403, 'forbidden', 'Forbidden', 'This needs the barista role.');
       const { runs } = await callPeer(
         'order',

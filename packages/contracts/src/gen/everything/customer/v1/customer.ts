@@ -63,6 +63,56 @@ export interface RestorePointsResponse {
   applied: boolean;
 }
 
+export interface Session {
+  id: string;
+  refreshToken: string;
+  expiresAt: Date | undefined;
+}
+
+export interface StartSessionRequest {
+  customerId: string;
+  /** How long the session lasts, from now; rotation never extends it. */
+  ttlSeconds: number;
+}
+
+export interface StartSessionResponse {
+  session: Session | undefined;
+}
+
+export interface RefreshSessionRequest {
+  refreshToken: string;
+}
+
+export interface RefreshSessionResponse {
+  customer: Customer | undefined;
+  session: Session | undefined;
+}
+
+export interface EndSessionRequest {
+  refreshToken: string;
+}
+
+export interface EndSessionResponse {
+}
+
+export interface EndAllSessionsRequest {
+  customerId: string;
+}
+
+export interface EndAllSessionsResponse {
+  /** Sessions that were live and are now ended. */
+  ended: number;
+}
+
+export interface CheckSessionRequest {
+  customerId: string;
+  sessionId: string;
+}
+
+export interface CheckSessionResponse {
+  role: Role;
+}
+
 export interface Favorite {
   menuItemId: string;
   optionIds: string[];
@@ -458,6 +508,665 @@ export const RestorePointsResponse: MessageFns<RestorePointsResponse> = {
     const message = createBaseRestorePointsResponse();
     message.loyaltyPoints = object.loyaltyPoints ?? 0;
     message.applied = object.applied ?? false;
+    return message;
+  },
+};
+
+function createBaseSession(): Session {
+  return { id: "", refreshToken: "", expiresAt: undefined };
+}
+
+export const Session: MessageFns<Session> = {
+  encode(message: Session, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.refreshToken !== "") {
+      writer.uint32(18).string(message.refreshToken);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Session {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSession();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Session>, I>>(base?: I): Session {
+    return Session.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Session>, I>>(object: I): Session {
+    const message = createBaseSession();
+    message.id = object.id ?? "";
+    message.refreshToken = object.refreshToken ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseStartSessionRequest(): StartSessionRequest {
+  return { customerId: "", ttlSeconds: 0 };
+}
+
+export const StartSessionRequest: MessageFns<StartSessionRequest> = {
+  encode(message: StartSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.ttlSeconds !== 0) {
+      writer.uint32(16).int32(message.ttlSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ttlSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<StartSessionRequest>, I>>(base?: I): StartSessionRequest {
+    return StartSessionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartSessionRequest>, I>>(object: I): StartSessionRequest {
+    const message = createBaseStartSessionRequest();
+    message.customerId = object.customerId ?? "";
+    message.ttlSeconds = object.ttlSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseStartSessionResponse(): StartSessionResponse {
+  return { session: undefined };
+}
+
+export const StartSessionResponse: MessageFns<StartSessionResponse> = {
+  encode(message: StartSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<StartSessionResponse>, I>>(base?: I): StartSessionResponse {
+    return StartSessionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartSessionResponse>, I>>(object: I): StartSessionResponse {
+    const message = createBaseStartSessionResponse();
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRefreshSessionRequest(): RefreshSessionRequest {
+  return { refreshToken: "" };
+}
+
+export const RefreshSessionRequest: MessageFns<RefreshSessionRequest> = {
+  encode(message: RefreshSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refreshToken !== "") {
+      writer.uint32(10).string(message.refreshToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RefreshSessionRequest>, I>>(base?: I): RefreshSessionRequest {
+    return RefreshSessionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefreshSessionRequest>, I>>(object: I): RefreshSessionRequest {
+    const message = createBaseRefreshSessionRequest();
+    message.refreshToken = object.refreshToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRefreshSessionResponse(): RefreshSessionResponse {
+  return { customer: undefined, session: undefined };
+}
+
+export const RefreshSessionResponse: MessageFns<RefreshSessionResponse> = {
+  encode(message: RefreshSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== undefined) {
+      Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = Customer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RefreshSessionResponse>, I>>(base?: I): RefreshSessionResponse {
+    return RefreshSessionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefreshSessionResponse>, I>>(object: I): RefreshSessionResponse {
+    const message = createBaseRefreshSessionResponse();
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEndSessionRequest(): EndSessionRequest {
+  return { refreshToken: "" };
+}
+
+export const EndSessionRequest: MessageFns<EndSessionRequest> = {
+  encode(message: EndSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refreshToken !== "") {
+      writer.uint32(10).string(message.refreshToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<EndSessionRequest>, I>>(base?: I): EndSessionRequest {
+    return EndSessionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EndSessionRequest>, I>>(object: I): EndSessionRequest {
+    const message = createBaseEndSessionRequest();
+    message.refreshToken = object.refreshToken ?? "";
+    return message;
+  },
+};
+
+function createBaseEndSessionResponse(): EndSessionResponse {
+  return {};
+}
+
+export const EndSessionResponse: MessageFns<EndSessionResponse> = {
+  encode(_: EndSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<EndSessionResponse>, I>>(base?: I): EndSessionResponse {
+    return EndSessionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EndSessionResponse>, I>>(_: I): EndSessionResponse {
+    const message = createBaseEndSessionResponse();
+    return message;
+  },
+};
+
+function createBaseEndAllSessionsRequest(): EndAllSessionsRequest {
+  return { customerId: "" };
+}
+
+export const EndAllSessionsRequest: MessageFns<EndAllSessionsRequest> = {
+  encode(message: EndAllSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndAllSessionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndAllSessionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<EndAllSessionsRequest>, I>>(base?: I): EndAllSessionsRequest {
+    return EndAllSessionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EndAllSessionsRequest>, I>>(object: I): EndAllSessionsRequest {
+    const message = createBaseEndAllSessionsRequest();
+    message.customerId = object.customerId ?? "";
+    return message;
+  },
+};
+
+function createBaseEndAllSessionsResponse(): EndAllSessionsResponse {
+  return { ended: 0 };
+}
+
+export const EndAllSessionsResponse: MessageFns<EndAllSessionsResponse> = {
+  encode(message: EndAllSessionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ended !== 0) {
+      writer.uint32(8).int32(message.ended);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndAllSessionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndAllSessionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ended = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<EndAllSessionsResponse>, I>>(base?: I): EndAllSessionsResponse {
+    return EndAllSessionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EndAllSessionsResponse>, I>>(object: I): EndAllSessionsResponse {
+    const message = createBaseEndAllSessionsResponse();
+    message.ended = object.ended ?? 0;
+    return message;
+  },
+};
+
+function createBaseCheckSessionRequest(): CheckSessionRequest {
+  return { customerId: "", sessionId: "" };
+}
+
+export const CheckSessionRequest: MessageFns<CheckSessionRequest> = {
+  encode(message: CheckSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CheckSessionRequest>, I>>(base?: I): CheckSessionRequest {
+    return CheckSessionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckSessionRequest>, I>>(object: I): CheckSessionRequest {
+    const message = createBaseCheckSessionRequest();
+    message.customerId = object.customerId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckSessionResponse(): CheckSessionResponse {
+  return { role: 0 };
+}
+
+export const CheckSessionResponse: MessageFns<CheckSessionResponse> = {
+  encode(message: CheckSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.role !== 0) {
+      writer.uint32(8).int32(message.role);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CheckSessionResponse>, I>>(base?: I): CheckSessionResponse {
+    return CheckSessionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckSessionResponse>, I>>(object: I): CheckSessionResponse {
+    const message = createBaseCheckSessionResponse();
+    message.role = object.role ?? 0;
     return message;
   },
 };
@@ -2080,7 +2789,10 @@ export const CustomerServiceService = {
       Buffer.from(VerifyCredentialsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VerifyCredentialsResponse => VerifyCredentialsResponse.decode(value),
   },
-  /** Creates the admin, or makes the existing account an admin. Idempotent; used at start-up. */
+  /**
+   * Creates the admin when no account has the email; an existing account keeps its role and
+   * password, so a demotion survives restarts. Idempotent; used at start-up.
+   */
   ensureAdmin: {
     path: "/everything.customer.v1.CustomerService/EnsureAdmin" as const,
     requestStream: false as const,
@@ -2111,7 +2823,7 @@ export const CustomerServiceService = {
   },
   /**
    * Puts an order on the customer's tab. Idempotent per order: charging twice charges once.
-   * FAILED_PRECONDITION when the tab would pass its limit.
+   * FAILED_PRECONDITION when the tab would pass its limit, or the order was refunded.
    */
   chargeTab: {
     path: "/everything.customer.v1.CustomerService/ChargeTab" as const,
@@ -2122,7 +2834,10 @@ export const CustomerServiceService = {
     responseSerialize: (value: ChargeTabResponse): Buffer => Buffer.from(ChargeTabResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ChargeTabResponse => ChargeTabResponse.decode(value),
   },
-  /** Takes an order's charge off the tab. Idempotent per order; a no-op for an order never charged. */
+  /**
+   * Takes an order's charge off the tab, idempotent per order. It closes the order's payment
+   * even when nothing was charged: a charge of the order arriving later is refused.
+   */
   refundTab: {
     path: "/everything.customer.v1.CustomerService/RefundTab" as const,
     requestStream: false as const,
@@ -2134,7 +2849,7 @@ export const CustomerServiceService = {
   },
   /**
    * Takes loyalty points for an order (a free drink). Idempotent per order;
-   * FAILED_PRECONDITION when the customer has fewer points.
+   * FAILED_PRECONDITION when the customer has fewer points, or the order gave its points back.
    */
   redeemPoints: {
     path: "/everything.customer.v1.CustomerService/RedeemPoints" as const,
@@ -2146,7 +2861,10 @@ export const CustomerServiceService = {
       Buffer.from(RedeemPointsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RedeemPointsResponse => RedeemPointsResponse.decode(value),
   },
-  /** Gives back the points an order redeemed, once; a no-op when it redeemed none. */
+  /**
+   * Gives back the points an order redeemed, once. It closes the order's points even when it
+   * redeemed none: a redemption of the order arriving later is refused.
+   */
   restorePoints: {
     path: "/everything.customer.v1.CustomerService/RestorePoints" as const,
     requestStream: false as const,
@@ -2156,6 +2874,72 @@ export const CustomerServiceService = {
     responseSerialize: (value: RestorePointsResponse): Buffer =>
       Buffer.from(RestorePointsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RestorePointsResponse => RestorePointsResponse.decode(value),
+  },
+  /**
+   * Sessions: each sign-in starts one, a family of refresh tokens with an absolute expiry.
+   * The refresh token is returned once; only its hash is stored.
+   */
+  startSession: {
+    path: "/everything.customer.v1.CustomerService/StartSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartSessionRequest): Buffer => Buffer.from(StartSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartSessionRequest => StartSessionRequest.decode(value),
+    responseSerialize: (value: StartSessionResponse): Buffer =>
+      Buffer.from(StartSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartSessionResponse => StartSessionResponse.decode(value),
+  },
+  /**
+   * Rotates a refresh token: the presented one is spent and a new one of the same family, with
+   * the family's expiry, is returned with the customer. UNAUTHENTICATED for an unknown,
+   * expired or ended token; presenting a spent token again ends its whole family.
+   */
+  refreshSession: {
+    path: "/everything.customer.v1.CustomerService/RefreshSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RefreshSessionRequest): Buffer =>
+      Buffer.from(RefreshSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RefreshSessionRequest => RefreshSessionRequest.decode(value),
+    responseSerialize: (value: RefreshSessionResponse): Buffer =>
+      Buffer.from(RefreshSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RefreshSessionResponse => RefreshSessionResponse.decode(value),
+  },
+  /** Signs out: ends the family of the refresh token. Unknown or ended tokens change nothing. */
+  endSession: {
+    path: "/everything.customer.v1.CustomerService/EndSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EndSessionRequest): Buffer => Buffer.from(EndSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EndSessionRequest => EndSessionRequest.decode(value),
+    responseSerialize: (value: EndSessionResponse): Buffer => Buffer.from(EndSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EndSessionResponse => EndSessionResponse.decode(value),
+  },
+  /** Ends every session of the customer (signed out everywhere). */
+  endAllSessions: {
+    path: "/everything.customer.v1.CustomerService/EndAllSessions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EndAllSessionsRequest): Buffer =>
+      Buffer.from(EndAllSessionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EndAllSessionsRequest => EndAllSessionsRequest.decode(value),
+    responseSerialize: (value: EndAllSessionsResponse): Buffer =>
+      Buffer.from(EndAllSessionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EndAllSessionsResponse => EndAllSessionsResponse.decode(value),
+  },
+  /**
+   * The customer's current role when the session is live; UNAUTHENTICATED when it ended or
+   * expired, or the customer is gone. The server asks before privileged actions.
+   */
+  checkSession: {
+    path: "/everything.customer.v1.CustomerService/CheckSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckSessionRequest): Buffer => Buffer.from(CheckSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckSessionRequest => CheckSessionRequest.decode(value),
+    responseSerialize: (value: CheckSessionResponse): Buffer =>
+      Buffer.from(CheckSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckSessionResponse => CheckSessionResponse.decode(value),
   },
   /**
    * Saves a drink, with its options, as a favorite; saving it again updates it and makes it
@@ -2200,25 +2984,54 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   registerCustomer: handleUnaryCall<RegisterCustomerRequest, RegisterCustomerResponse>;
   /** UNAUTHENTICATED for an unknown email or a wrong password (the same answer for both). */
   verifyCredentials: handleUnaryCall<VerifyCredentialsRequest, VerifyCredentialsResponse>;
-  /** Creates the admin, or makes the existing account an admin. Idempotent; used at start-up. */
+  /**
+   * Creates the admin when no account has the email; an existing account keeps its role and
+   * password, so a demotion survives restarts. Idempotent; used at start-up.
+   */
   ensureAdmin: handleUnaryCall<EnsureAdminRequest, EnsureAdminResponse>;
   /** NOT_FOUND when no customer has the id; INVALID_ARGUMENT when the id is not a UUID. */
   getCustomer: handleUnaryCall<GetCustomerRequest, GetCustomerResponse>;
   setRole: handleUnaryCall<SetRoleRequest, SetRoleResponse>;
   /**
    * Puts an order on the customer's tab. Idempotent per order: charging twice charges once.
-   * FAILED_PRECONDITION when the tab would pass its limit.
+   * FAILED_PRECONDITION when the tab would pass its limit, or the order was refunded.
    */
   chargeTab: handleUnaryCall<ChargeTabRequest, ChargeTabResponse>;
-  /** Takes an order's charge off the tab. Idempotent per order; a no-op for an order never charged. */
+  /**
+   * Takes an order's charge off the tab, idempotent per order. It closes the order's payment
+   * even when nothing was charged: a charge of the order arriving later is refused.
+   */
   refundTab: handleUnaryCall<RefundTabRequest, RefundTabResponse>;
   /**
    * Takes loyalty points for an order (a free drink). Idempotent per order;
-   * FAILED_PRECONDITION when the customer has fewer points.
+   * FAILED_PRECONDITION when the customer has fewer points, or the order gave its points back.
    */
   redeemPoints: handleUnaryCall<RedeemPointsRequest, RedeemPointsResponse>;
-  /** Gives back the points an order redeemed, once; a no-op when it redeemed none. */
+  /**
+   * Gives back the points an order redeemed, once. It closes the order's points even when it
+   * redeemed none: a redemption of the order arriving later is refused.
+   */
   restorePoints: handleUnaryCall<RestorePointsRequest, RestorePointsResponse>;
+  /**
+   * Sessions: each sign-in starts one, a family of refresh tokens with an absolute expiry.
+   * The refresh token is returned once; only its hash is stored.
+   */
+  startSession: handleUnaryCall<StartSessionRequest, StartSessionResponse>;
+  /**
+   * Rotates a refresh token: the presented one is spent and a new one of the same family, with
+   * the family's expiry, is returned with the customer. UNAUTHENTICATED for an unknown,
+   * expired or ended token; presenting a spent token again ends its whole family.
+   */
+  refreshSession: handleUnaryCall<RefreshSessionRequest, RefreshSessionResponse>;
+  /** Signs out: ends the family of the refresh token. Unknown or ended tokens change nothing. */
+  endSession: handleUnaryCall<EndSessionRequest, EndSessionResponse>;
+  /** Ends every session of the customer (signed out everywhere). */
+  endAllSessions: handleUnaryCall<EndAllSessionsRequest, EndAllSessionsResponse>;
+  /**
+   * The customer's current role when the session is live; UNAUTHENTICATED when it ended or
+   * expired, or the customer is gone. The server asks before privileged actions.
+   */
+  checkSession: handleUnaryCall<CheckSessionRequest, CheckSessionResponse>;
   /**
    * Saves a drink, with its options, as a favorite; saving it again updates it and makes it
    * the customer's usual (the most recently saved favorite).
@@ -2263,7 +3076,10 @@ export interface CustomerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VerifyCredentialsResponse) => void,
   ): ClientUnaryCall;
-  /** Creates the admin, or makes the existing account an admin. Idempotent; used at start-up. */
+  /**
+   * Creates the admin when no account has the email; an existing account keeps its role and
+   * password, so a demotion survives restarts. Idempotent; used at start-up.
+   */
   ensureAdmin(
     request: EnsureAdminRequest,
     callback: (error: ServiceError | null, response: EnsureAdminResponse) => void,
@@ -2312,7 +3128,7 @@ export interface CustomerServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Puts an order on the customer's tab. Idempotent per order: charging twice charges once.
-   * FAILED_PRECONDITION when the tab would pass its limit.
+   * FAILED_PRECONDITION when the tab would pass its limit, or the order was refunded.
    */
   chargeTab(
     request: ChargeTabRequest,
@@ -2329,7 +3145,10 @@ export interface CustomerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ChargeTabResponse) => void,
   ): ClientUnaryCall;
-  /** Takes an order's charge off the tab. Idempotent per order; a no-op for an order never charged. */
+  /**
+   * Takes an order's charge off the tab, idempotent per order. It closes the order's payment
+   * even when nothing was charged: a charge of the order arriving later is refused.
+   */
   refundTab(
     request: RefundTabRequest,
     callback: (error: ServiceError | null, response: RefundTabResponse) => void,
@@ -2347,7 +3166,7 @@ export interface CustomerServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Takes loyalty points for an order (a free drink). Idempotent per order;
-   * FAILED_PRECONDITION when the customer has fewer points.
+   * FAILED_PRECONDITION when the customer has fewer points, or the order gave its points back.
    */
   redeemPoints(
     request: RedeemPointsRequest,
@@ -2364,7 +3183,10 @@ export interface CustomerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RedeemPointsResponse) => void,
   ): ClientUnaryCall;
-  /** Gives back the points an order redeemed, once; a no-op when it redeemed none. */
+  /**
+   * Gives back the points an order redeemed, once. It closes the order's points even when it
+   * redeemed none: a redemption of the order arriving later is refused.
+   */
   restorePoints(
     request: RestorePointsRequest,
     callback: (error: ServiceError | null, response: RestorePointsResponse) => void,
@@ -2379,6 +3201,96 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RestorePointsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sessions: each sign-in starts one, a family of refresh tokens with an absolute expiry.
+   * The refresh token is returned once; only its hash is stored.
+   */
+  startSession(
+    request: StartSessionRequest,
+    callback: (error: ServiceError | null, response: StartSessionResponse) => void,
+  ): ClientUnaryCall;
+  startSession(
+    request: StartSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartSessionResponse) => void,
+  ): ClientUnaryCall;
+  startSession(
+    request: StartSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartSessionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Rotates a refresh token: the presented one is spent and a new one of the same family, with
+   * the family's expiry, is returned with the customer. UNAUTHENTICATED for an unknown,
+   * expired or ended token; presenting a spent token again ends its whole family.
+   */
+  refreshSession(
+    request: RefreshSessionRequest,
+    callback: (error: ServiceError | null, response: RefreshSessionResponse) => void,
+  ): ClientUnaryCall;
+  refreshSession(
+    request: RefreshSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RefreshSessionResponse) => void,
+  ): ClientUnaryCall;
+  refreshSession(
+    request: RefreshSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RefreshSessionResponse) => void,
+  ): ClientUnaryCall;
+  /** Signs out: ends the family of the refresh token. Unknown or ended tokens change nothing. */
+  endSession(
+    request: EndSessionRequest,
+    callback: (error: ServiceError | null, response: EndSessionResponse) => void,
+  ): ClientUnaryCall;
+  endSession(
+    request: EndSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EndSessionResponse) => void,
+  ): ClientUnaryCall;
+  endSession(
+    request: EndSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EndSessionResponse) => void,
+  ): ClientUnaryCall;
+  /** Ends every session of the customer (signed out everywhere). */
+  endAllSessions(
+    request: EndAllSessionsRequest,
+    callback: (error: ServiceError | null, response: EndAllSessionsResponse) => void,
+  ): ClientUnaryCall;
+  endAllSessions(
+    request: EndAllSessionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EndAllSessionsResponse) => void,
+  ): ClientUnaryCall;
+  endAllSessions(
+    request: EndAllSessionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EndAllSessionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The customer's current role when the session is live; UNAUTHENTICATED when it ended or
+   * expired, or the customer is gone. The server asks before privileged actions.
+   */
+  checkSession(
+    request: CheckSessionRequest,
+    callback: (error: ServiceError | null, response: CheckSessionResponse) => void,
+  ): ClientUnaryCall;
+  checkSession(
+    request: CheckSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckSessionResponse) => void,
+  ): ClientUnaryCall;
+  checkSession(
+    request: CheckSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckSessionResponse) => void,
   ): ClientUnaryCall;
   /**
    * Saves a drink, with its options, as a favorite; saving it again updates it and makes it

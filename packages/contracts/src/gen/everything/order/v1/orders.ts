@@ -59,6 +59,15 @@ export interface PlaceOrderRequest {
   lines: OrderLineRequest[];
   /** Pay with loyalty points: the most expensive drink of the order is free. */
   redeemFreeDrink: boolean;
+  /**
+   * The client's Idempotency-Key (a digest of it; at most 255 characters), scoped to the
+   * customer and remembered for 24 hours by this service's database. Empty: order_id alone.
+   */
+  idempotencyKey?:
+    | string
+    | undefined;
+  /** A digest of the client's request, to tell a retry from the same key reused for another order. */
+  requestFingerprint?: string | undefined;
 }
 
 export interface OrderLineRequest {
@@ -94,6 +103,11 @@ export interface AcceptOrderRequest {
   orderId: string;
   /** Who acts, for the record. */
   actorId: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface AcceptOrderResponse {
@@ -106,6 +120,11 @@ export interface DeclineOrderRequest {
   actorId: string;
   /** Why, shown to the customer. */
   reason: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface DeclineOrderResponse {
@@ -116,6 +135,11 @@ export interface MarkOrderReadyRequest {
   orderId: string;
   /** Who acts, for the record. */
   actorId: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface MarkOrderReadyResponse {
@@ -128,6 +152,11 @@ export interface CancelOrderRequest {
   actorId: string;
   /** Why, shown to the customer. */
   reason: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface CancelOrderResponse {
@@ -138,6 +167,11 @@ export interface PickUpOrderRequest {
   orderId: string;
   /** Who acts, for the record. */
   actorId: string;
+  /**
+   * The client's Idempotency-Key for this action, if any: a retry with the same key gets the
+   * first attempt's answer instead of FAILED_PRECONDITION.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface PickUpOrderResponse {
@@ -209,7 +243,15 @@ export interface OrderLineOption {
 }
 
 function createBasePlaceOrderRequest(): PlaceOrderRequest {
-  return { orderId: "", customerId: "", customerName: "", lines: [], redeemFreeDrink: false };
+  return {
+    orderId: "",
+    customerId: "",
+    customerName: "",
+    lines: [],
+    redeemFreeDrink: false,
+    idempotencyKey: undefined,
+    requestFingerprint: undefined,
+  };
 }
 
 export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
@@ -228,6 +270,12 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
     }
     if (message.redeemFreeDrink !== false) {
       writer.uint32(40).bool(message.redeemFreeDrink);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(50).string(message.idempotencyKey);
+    }
+    if (message.requestFingerprint !== undefined) {
+      writer.uint32(58).string(message.requestFingerprint);
     }
     return writer;
   },
@@ -285,6 +333,22 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
             message.redeemFreeDrink = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.requestFingerprint = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -307,6 +371,8 @@ export const PlaceOrderRequest: MessageFns<PlaceOrderRequest> = {
     message.customerName = object.customerName ?? "";
     message.lines = object.lines?.map((e) => OrderLineRequest.fromPartial(e)) || [];
     message.redeemFreeDrink = object.redeemFreeDrink ?? false;
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
+    message.requestFingerprint = object.requestFingerprint ?? undefined;
     return message;
   },
 };
@@ -704,7 +770,7 @@ export const ListOrdersResponse: MessageFns<ListOrdersResponse> = {
 };
 
 function createBaseAcceptOrderRequest(): AcceptOrderRequest {
-  return { orderId: "", actorId: "" };
+  return { orderId: "", actorId: "", idempotencyKey: undefined };
 }
 
 export const AcceptOrderRequest: MessageFns<AcceptOrderRequest> = {
@@ -714,6 +780,9 @@ export const AcceptOrderRequest: MessageFns<AcceptOrderRequest> = {
     }
     if (message.actorId !== "") {
       writer.uint32(18).string(message.actorId);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(26).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -747,6 +816,14 @@ export const AcceptOrderRequest: MessageFns<AcceptOrderRequest> = {
             message.actorId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -766,6 +843,7 @@ export const AcceptOrderRequest: MessageFns<AcceptOrderRequest> = {
     const message = createBaseAcceptOrderRequest();
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -826,7 +904,7 @@ export const AcceptOrderResponse: MessageFns<AcceptOrderResponse> = {
 };
 
 function createBaseDeclineOrderRequest(): DeclineOrderRequest {
-  return { orderId: "", actorId: "", reason: "" };
+  return { orderId: "", actorId: "", reason: "", idempotencyKey: undefined };
 }
 
 export const DeclineOrderRequest: MessageFns<DeclineOrderRequest> = {
@@ -839,6 +917,9 @@ export const DeclineOrderRequest: MessageFns<DeclineOrderRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(34).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -880,6 +961,14 @@ export const DeclineOrderRequest: MessageFns<DeclineOrderRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -900,6 +989,7 @@ export const DeclineOrderRequest: MessageFns<DeclineOrderRequest> = {
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
     message.reason = object.reason ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -960,7 +1050,7 @@ export const DeclineOrderResponse: MessageFns<DeclineOrderResponse> = {
 };
 
 function createBaseMarkOrderReadyRequest(): MarkOrderReadyRequest {
-  return { orderId: "", actorId: "" };
+  return { orderId: "", actorId: "", idempotencyKey: undefined };
 }
 
 export const MarkOrderReadyRequest: MessageFns<MarkOrderReadyRequest> = {
@@ -970,6 +1060,9 @@ export const MarkOrderReadyRequest: MessageFns<MarkOrderReadyRequest> = {
     }
     if (message.actorId !== "") {
       writer.uint32(18).string(message.actorId);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(26).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1003,6 +1096,14 @@ export const MarkOrderReadyRequest: MessageFns<MarkOrderReadyRequest> = {
             message.actorId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1022,6 +1123,7 @@ export const MarkOrderReadyRequest: MessageFns<MarkOrderReadyRequest> = {
     const message = createBaseMarkOrderReadyRequest();
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -1082,7 +1184,7 @@ export const MarkOrderReadyResponse: MessageFns<MarkOrderReadyResponse> = {
 };
 
 function createBaseCancelOrderRequest(): CancelOrderRequest {
-  return { orderId: "", actorId: "", reason: "" };
+  return { orderId: "", actorId: "", reason: "", idempotencyKey: undefined };
 }
 
 export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
@@ -1095,6 +1197,9 @@ export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(34).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1136,6 +1241,14 @@ export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1156,6 +1269,7 @@ export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
     message.reason = object.reason ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -1216,7 +1330,7 @@ export const CancelOrderResponse: MessageFns<CancelOrderResponse> = {
 };
 
 function createBasePickUpOrderRequest(): PickUpOrderRequest {
-  return { orderId: "", actorId: "" };
+  return { orderId: "", actorId: "", idempotencyKey: undefined };
 }
 
 export const PickUpOrderRequest: MessageFns<PickUpOrderRequest> = {
@@ -1226,6 +1340,9 @@ export const PickUpOrderRequest: MessageFns<PickUpOrderRequest> = {
     }
     if (message.actorId !== "") {
       writer.uint32(18).string(message.actorId);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(26).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1259,6 +1376,14 @@ export const PickUpOrderRequest: MessageFns<PickUpOrderRequest> = {
             message.actorId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1278,6 +1403,7 @@ export const PickUpOrderRequest: MessageFns<PickUpOrderRequest> = {
     const message = createBasePickUpOrderRequest();
     message.orderId = object.orderId ?? "";
     message.actorId = object.actorId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -1960,7 +2086,10 @@ export const OrderLineOption: MessageFns<OrderLineOption> = {
 export type OrderServiceService = typeof OrderServiceService;
 export const OrderServiceService = {
   /**
-   * Idempotent on order_id: placing the same id again returns the existing order.
+   * Idempotent on order_id: placing the same id again returns the existing order. Also on
+   * (customer_id, idempotency_key) when a key is given: the order that key first placed comes
+   * back whatever order_id the retry carries; the same key with another request_fingerprint is
+   * ALREADY_EXISTS with details starting "idempotency_key:".
    * INVALID_ARGUMENT names the bad line or option; FAILED_PRECONDITION when an item is unavailable.
    */
   placeOrder: {
@@ -2059,7 +2188,10 @@ export const OrderServiceService = {
 
 export interface OrderServiceServer extends UntypedServiceImplementation {
   /**
-   * Idempotent on order_id: placing the same id again returns the existing order.
+   * Idempotent on order_id: placing the same id again returns the existing order. Also on
+   * (customer_id, idempotency_key) when a key is given: the order that key first placed comes
+   * back whatever order_id the retry carries; the same key with another request_fingerprint is
+   * ALREADY_EXISTS with details starting "idempotency_key:".
    * INVALID_ARGUMENT names the bad line or option; FAILED_PRECONDITION when an item is unavailable.
    */
   placeOrder: handleUnaryCall<PlaceOrderRequest, PlaceOrderResponse>;
@@ -2081,7 +2213,10 @@ export interface OrderServiceServer extends UntypedServiceImplementation {
 
 export interface OrderServiceClient extends Client {
   /**
-   * Idempotent on order_id: placing the same id again returns the existing order.
+   * Idempotent on order_id: placing the same id again returns the existing order. Also on
+   * (customer_id, idempotency_key) when a key is given: the order that key first placed comes
+   * back whatever order_id the retry carries; the same key with another request_fingerprint is
+   * ALREADY_EXISTS with details starting "idempotency_key:".
    * INVALID_ARGUMENT names the bad line or option; FAILED_PRECONDITION when an item is unavailable.
    */
   placeOrder(

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Schemathesis, the OpenAPI ecosystem's property-based tester, against the real server on the
+# test stack: every check and every phase (examples, coverage, fuzzing, stateful), as each role
+# in turn (signed out, customer, barista, admin), configured by schemathesis.toml. Any failure,
+# including any 5xx, fails the run. `make test` runs it after the node tests; alone:
+#   scripts/schemathesis.sh      # starts the test stack if it is not up (and stops it after)
+#   scripts/schemathesis.sh --include-path /v1/menu   # any other `schemathesis run` options
+# Installs Schemathesis (PyPI, pinned) into a virtualenv in the project cache, once.
+source "$(dirname "$0")/toolchain.sh"
+ensure_node_modules
+export STACK=test
+source "$ROOT/scripts/env/test.sh"
+cd "$ROOT"
+
+SCHEMATHESIS_VERSION=4.32.5 # pip index versions schemathesis
+SCHEMATHESIS_DIR="$CACHE_DIR/schemathesis-$SCHEMATHESIS_VERSION"
+
+install_schemathesis() {
+  if [ ! -x "$SCHEMATHESIS_DIR/bin/schemathesis" ]; then
+    command -v python3 >/dev/null || die "Schemathesis needs python3 on PATH"
+    log schemathesis "installing Schemathesis $SCHEMATHESIS_VERSION from PyPI (once; cached in $SCHEMATHESIS_DIR)"
+    rm -rf "$SCHEMATHESIS_DIR.partial"
+    python3 -m venv "$SCHEMATHESIS_DIR.partial"
+    "$SCHEMATHESIS_DIR.partial/bin/pip" install --quiet --disable-pip-version-check \
+      "schemathesis==$SCHEMATHESIS_VERSION" || die "installing Schemathesis failed"
+    # A venv records its own path: move it where it will stay, then point its scripts there.
+    rm -rf "$SCHEMATHESIS_DIR" && mv "$SCHEMATHESIS_DIR.partial" "$SCHEMATHESIS_DIR"
+    sed -i "s|$SCHEMATHESIS_DIR.partial|$SCHEMATHESIS_DIR|g" "$SCHEMATHESIS_DIR"/bin/* 2>/dev/null || true
+  fi
+}
+install_schemathesis
+
+# Alone, it brings the test stack up itself (and down after); under scripts/test.sh it is up.
+own_stack=false
+if ! port_in_use "$PG_PORT"; then
+  own_stack=true
+  trap 'scripts/stack.sh down' EXIT
+  scripts/stack.sh up
+fi
+load_stack_secrets
+source "$ROOT/scripts/services-env.sh"
+env "${order_env[@]}" node services/order/src/migrate.ts -y >/dev/null
+env "${customer_env[@]}" node services/customer/src/migrate.ts -y >/dev/null
+
+# The services as they run in production, as processes. Fuzzing sends thousands of requests a
+# minute from one address: the rate limits are raised so that they do not hide what is behind,
+# and the upstream deadline too, so that a busy machine is not mistaken for an outage.
+stop_services() {
+  for name in server order customer; do stop_daemon "api-$name"; done
+  if $own_stack; then scripts/stack.sh down; fi
+}
+trap stop_services EXIT
+port_in_use "$SERVER_PORT" && die "port $SERVER_PORT is taken: is another server running on the test stack?"
+start_daemon api-customer env "${customer_env[@]}" LOG_LEVEL=warn node services/customer/src/main.ts
+start_daemon api-order env "${order_env[@]}" LOG_LEVEL=warn node services/order/src/main.ts
+wait_for_port customer "$CUSTOMER_PORT" 60
+wait_for_port order "$ORDER_PORT" 60
+start_daemon api-server env "${server_env[@]}" LOG_LEVEL=warn RATE_LIMIT_PER_MINUTE=100000 \
+  AUTH_RATE_LIMIT_PER_MINUTE=10000 ACCESS_TOKEN_TTL_SECONDS=3600 UPSTREAM_TIMEOUT_MS=10000 node services/server/src/main.ts
+base="http://127.0.0.1:$SERVER_PORT"
+
+declare -A tokens=()
+while IFS='=' read -r role token; do tokens[$role]=$token; done < <(
+  env BOOTSTRAP_ADMIN_EMAIL="$BOOTSTRAP_ADMIN_EMAIL" BOOTSTRAP_ADMIN_PASSWORD="$BOOTSTRAP_ADMIN_PASSWORD" \
+    node scripts/api-roles.ts "$base"
+)
+[ ${#tokens[@]} -eq 3 ] || die "could not sign in as each role (logs: $STACK_DIR/logs/api-server.log)"
+
+started=$(date +%s)
+failed=()
+for role in signed-out customer barista admin; do
+  log schemathesis "as $role"
+  # Operations open to anyone (`security: []`: the menu, sign-up, sign-in) answer every role
+  # alike, so they are tested once, signed out; the rest once per role.
+  auth=()
+  [ "$role" = signed-out ] ||
+    auth=(--header "Authorization: Bearer ${tokens[$role]}" --exclude-by '/security == []')
+  "$SCHEMATHESIS_DIR/bin/schemathesis" --config-file "$ROOT/schemathesis.toml" run \
+    --url "$base" "${auth[@]}" "$@" "$base/openapi.json" || failed+=("$role")
+done
+log schemathesis "finished in $(($(date +%s) - started))s"
+[ ${#failed[@]} -eq 0 ] || die "Schemathesis found failures as: ${failed[*]} (server log: $STACK_DIR/logs/api-server.log)"
