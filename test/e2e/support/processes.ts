@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 export { eventually } from '@everything/test-support';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
+/** Every service this test file started that has not exited: their logs explain a failed start. */
+const alive = new Set<ServiceProcess>();
 
 /**
  * A service started exactly as in a container: `node services/<name>/src/<entry>.ts` with an
@@ -34,7 +36,11 @@ export class ServiceProcess {
     const collect = (chunk: Buffer) => (this.output += chunk.toString());
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
-    this.exited = once(this.child, 'exit').then(([code]) => code as number | null);
+    alive.add(this);
+    this.exited = once(this.child, 'exit').then(([code]) => {
+      alive.delete(this);
+      return code as number | null;
+    });
   }
 
   /** SIGTERM, then the exit code of the graceful shutdown. */
@@ -68,17 +74,30 @@ export async function waitForPort(port: number, timeoutMs = 20_000): Promise<voi
  */
 export async function waitForReady(serverPort: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
   while (Date.now() < deadline) {
     const ready = await fetch(`http://127.0.0.1:${serverPort}/readyz`, {
       signal: AbortSignal.timeout(2_000),
     }).then(
-      (response) => response.ok,
-      () => false,
+      async (response) => {
+        last = `${response.status} ${await response.text()}`;
+        return response.ok;
+      },
+      (error: unknown) => {
+        last = String(error);
+        return false;
+      },
     );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`the server on port ${serverPort} was not ready after ${timeoutMs} ms`);
+  const logs = [...alive].map((service) => `--- ${service.name}:\n${service.output.slice(-3_000)}`);
+  throw new Error(
+    [
+      `the server on port ${serverPort} was not ready after ${timeoutMs} ms; /readyz last said: ${last}`,
+      ...logs,
+    ].join('\n'),
+  );
 }
 
 /** Runs one of the project's scripts and resolves with its output, failing on a non-zero exit. */
