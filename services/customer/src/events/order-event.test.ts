@@ -30,6 +30,13 @@ test('a version 1 order event parses', () => {
   ]);
 });
 
+test('why an order was cancelled is read when it says, and absent when null', () => {
+  const declined = { ...valid.order, status: 'cancelled', statusReason: 'declined: out of milk' };
+  const event = parseOrderEvent(JSON.stringify({ ...valid, order: declined }), '1');
+  assert.equal(event.order.statusReason, 'declined: out of milk');
+  assert.equal('statusReason' in parseOrderEvent(JSON.stringify(valid), '1').order, false);
+});
+
 test('without a schema-version header the version comes from the value', () => {
   assert.equal(parseOrderEvent(JSON.stringify(valid)).eventId, valid.eventId);
 });

@@ -108,14 +108,24 @@ describe('web push notifications of order events', () => {
     order: {
       id: orderId,
       customerId,
+      customerName: 'Ada',
       status: type.slice('order.'.length),
       statusReason: statusReason ?? null,
       totalCents: 400,
-      lines: [{ menuItemId: randomUUID(), quantity: 1, unitPriceCents: 400 }],
+      lines: [{ menuItemId: randomUUID(), name: 'Latte', quantity: 1, unitPriceCents: 400 }],
     },
   });
   const publish = (value: object) =>
-    producer.send({ messages: [{ topic, key: randomUUID(), value: JSON.stringify(value) }] });
+    producer.send({
+      messages: [
+        {
+          topic,
+          key: randomUUID(),
+          value: JSON.stringify(value),
+          headers: { 'schema-version': '1' },
+        },
+      ],
+    });
   const receivedAt = (pathname: string) =>
     receiver.received.filter((push) => push.path === pathname);
 
