@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, screens, screenshot } from './support/browser.ts';
-import { ServiceProcess, waitForPort } from './support/processes.ts';
+import { ServiceProcess, waitForPort, waitForReady } from './support/processes.ts';
 import { servicesEnv } from './support/services-env.ts';
 
 const ports = {
@@ -64,6 +64,7 @@ describe('scheduled orders and the installable app in a browser', () => {
   const startService = async (name: 'customer' | 'order' | 'server') => {
     running.set(name, new ServiceProcess(name, env[name]));
     await waitForPort(ports[name], 60_000);
+    if (name === 'server') await waitForReady(ports.server);
   };
   const open = async (screen: keyof typeof screens) => {
     const context = await browser.newContext({ ...screens[screen], timezoneId: 'Europe/Berlin' });
