@@ -5728,11 +5728,13 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            /** @description https, on a known push service. */
+            /** @description https, on a known push service (another origin is a 422). */
             endpoint: string;
             expirationTime?: number | null;
             keys: {
+              /** @description The browser's 16-byte authentication secret. */
               auth: string;
+              /** @description The browser's P-256 public key. */
               p256dh: string;
             };
           };
@@ -5796,6 +5798,28 @@ export interface paths {
         };
         /** @description RFC 9457 problem details (application/problem+json). */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -5952,6 +5976,28 @@ export interface paths {
           };
         };
         /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
         429: {
           headers: {
             [name: string]: unknown;
@@ -6076,6 +6122,28 @@ export interface paths {
         };
         /** @description RFC 9457 problem details (application/problem+json). */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -6473,6 +6541,28 @@ export interface paths {
           };
         };
         /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
         429: {
           headers: {
             [name: string]: unknown;
@@ -6701,6 +6791,28 @@ export interface paths {
           };
         };
         /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
         429: {
           headers: {
             [name: string]: unknown;
@@ -6871,6 +6983,28 @@ export interface paths {
         };
         /** @description RFC 9457 problem details (application/problem+json). */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -7090,6 +7224,28 @@ export interface paths {
         };
         /** @description RFC 9457 problem details (application/problem+json). */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -7331,6 +7487,28 @@ export interface paths {
           };
         };
         /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
         429: {
           headers: {
             [name: string]: unknown;
@@ -7516,6 +7694,28 @@ export interface paths {
         };
         /** @description RFC 9457 problem details (application/problem+json). */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -7759,6 +7959,28 @@ export interface paths {
           };
         };
         /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
         429: {
           headers: {
             [name: string]: unknown;
@@ -7944,6 +8166,28 @@ export interface paths {
         };
         /** @description RFC 9457 problem details (application/problem+json). */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
           headers: {
             [name: string]: unknown;
           };

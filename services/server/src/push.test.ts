@@ -77,23 +77,29 @@ describe('web push subscriptions over REST', () => {
     assert.match(again.contentType, /^application\/problem\+json/);
   });
 
-  test('an endpoint that is not https on a known push service is refused: 400 naming it', async () => {
-    for (const endpoint of [
-      'http://fcm.googleapis.com/fcm/send/x',
-      'https://order.prod.svc.cluster.local:50051/',
-      'https://169.254.169.254/latest/meta-data',
-      'https://updates.push.services.mozilla.com/wpush/v2/x',
-    ]) {
+  test('an endpoint that is not https on a known push service is refused, naming it: 400 when not https, 422 on another origin', async () => {
+    for (const [endpoint, status] of [
+      ['http://fcm.googleapis.com/fcm/send/x', 400],
+      ['https://order.prod.svc.cluster.local:50051/', 422],
+      ['https://169.254.169.254/latest/meta-data', 422],
+      ['https://updates.push.services.mozilla.com/wpush/v2/x', 422],
+    ] as const) {
       const refused = await call('POST', '/v1/push/subscriptions', subscription(endpoint));
-      assert.equal(refused.status, 400, endpoint);
+      assert.equal(refused.status, status, endpoint);
       assert.match(refused.contentType, /^application\/problem\+json/);
       assert.equal((refused.body.errors as { field: string }[])[0]?.field, 'endpoint', endpoint);
     }
-    const badKey = subscription();
-    badKey.keys.p256dh = 'short';
-    const refused = await call('POST', '/v1/push/subscriptions', badKey);
+    const shortKey = subscription();
+    shortKey.keys.p256dh = 'short';
+    const refused = await call('POST', '/v1/push/subscriptions', shortKey);
     assert.equal(refused.status, 400);
     assert.equal((refused.body.errors as { field: string }[])[0]?.field, 'keys.p256dh');
+    // Long enough for the document, yet 66 bytes: not a P-256 public key.
+    const offCurve = subscription();
+    offCurve.keys.p256dh = 'A'.repeat(88);
+    const notAKey = await call('POST', '/v1/push/subscriptions', offCurve);
+    assert.equal(notAKey.status, 422);
+    assert.equal((notAKey.body.errors as { field: string }[])[0]?.field, 'keys.p256dh');
   });
 
   test('subscribing needs a signed-in customer', async () => {

@@ -177,22 +177,40 @@ describe('scheduled orders over REST', () => {
     );
   });
 
-  test('bad requests are 400 problem+json naming the field', async () => {
-    const cases: [Record<string, unknown>, string][] = [
-      [{ ...inSixHours(), timeZone: 'Nowhere/Special' }, 'timeZone'],
-      [{ ...inSixHours(), time: '25:00' }, 'time'],
-      [{ ...inSixHours(), days: ['someday'] }, 'days[0]'],
-      [{ items: [{ menuItemId: latteId, quantity: 1 }], timeZone: 'UTC', time: '07:30' }, 'days'],
-      [{ ...inSixHours(), at: new Date(Date.now() + 3_600_000).toISOString() }, 'at'],
-      [{ items: [{ menuItemId: latteId, quantity: 1 }], timeZone: 'UTC', at: 'tomorrow' }, 'at'],
+  test('bad requests are problem+json naming the field: 400 when the document rules them out, 422 when it cannot', async () => {
+    const cases: [Record<string, unknown>, string, number][] = [
+      [{ ...inSixHours(), time: '25:00' }, 'time', 400],
+      [{ ...inSixHours(), days: ['someday'] }, 'days[0]', 400],
+      [
+        { items: [{ menuItemId: latteId, quantity: 1 }], timeZone: 'UTC', at: 'tomorrow' },
+        'at',
+        400,
+      ],
+      [{ ...inSixHours(), timeZone: 'Nowhere/Special' }, 'timeZone', 422],
+      [
+        { items: [{ menuItemId: latteId, quantity: 1 }], timeZone: 'UTC', time: '07:30' },
+        'days',
+        422,
+      ],
+      [{ ...inSixHours(), at: new Date(Date.now() + 3_600_000).toISOString() }, 'at', 422],
+      [
+        {
+          items: [{ menuItemId: latteId, quantity: 1 }],
+          timeZone: 'UTC',
+          at: '2000-01-01T00:00:00Z',
+        },
+        'at',
+        422,
+      ],
       [
         { ...inSixHours(), items: [{ menuItemId: randomUUID(), quantity: 1 }] },
         'items[0].menuItemId',
+        422,
       ],
     ];
-    for (const [body, field] of cases) {
+    for (const [body, field, status] of cases) {
       const refused = await call('POST', '/v1/schedules', customer, body);
-      assert.equal(refused.status, 400, `${field}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.status, status, `${field}: ${JSON.stringify(refused.body)}`);
       assert.match(refused.contentType, /^application\/problem\+json/);
       const errors = refused.body.errors as { field: string }[];
       assert.ok(

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { scheduleV1 } from '@everything/contracts';
+import { Status } from '@everything/grpc';
 import { holdsRole, principalOf } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
 import { Problem as ProblemSchema, Text, Uuid } from '../schemas.ts';
-import { callPeer } from '../upstream/grpc-call.ts';
+import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
 import { OrderRequest } from './orders.ts';
 
 const Weekday = Type.Union([
@@ -100,9 +101,22 @@ const errors = {
   403: ProblemSchema,
   404: ProblemSchema,
   409: ProblemSchema,
+  422: ProblemSchema,
   429: ProblemSchema,
   503: ProblemSchema,
 };
+
+/**
+ * What the document cannot say about a schedule it allows (a time zone that does not exist, `at`
+ * beside `time`, a moment past, a drink not on the menu) is a 422 naming the field, as an order
+ * of something not on the menu is.
+ */
+const scheduleRefusal: Refusal = (error) =>
+  error.code === Status.INVALID_ARGUMENT
+    ? new Problem(422, 'invalid-schedule', 'Not a schedule', error.details, {
+        extensions: { errors: [fieldError(error.details)] },
+      })
+    : undefined;
 
 const iso = (date: Date | undefined) => (date ? date.toISOString() : null);
 
@@ -179,6 +193,7 @@ export function scheduleRoutes(
           days: body.days ?? [],
         },
         timeoutMs,
+        scheduleRefusal,
       );
       const json = scheduleJson(schedule);
       return reply
