@@ -56,7 +56,8 @@ export async function createApp({
     notifier &&
     new OrderEventsConsumer(
       pool,
-      { ...events, groupId: `${events.groupId}-push` },
+      // A message that can never be applied is dead-lettered once, by the points group.
+      { ...events, groupId: `${events.groupId}-push`, deadLetterTopic: undefined },
       logger,
       (_pool, event) => notifier.notify(event),
     );

@@ -27,7 +27,7 @@ const tracer = trace.getTracer('everything.customer.order-events-consumer');
 const meter = metrics.getMeter('everything.customer');
 const handled = meter.createCounter('everything.order_events.handled', {
   description:
-    'Order events the consumer handled, by type and result (applied, duplicate, dead_letter)',
+    'Order events the consumer handled, by type and result (applied, duplicate, dead_letter, skipped)',
 });
 const lagGauge = meter.createObservableGauge('everything.kafka.consumer.lag', {
   description: 'Messages the consumer group has yet to read, per partition',
@@ -38,7 +38,11 @@ const LAG_INTERVAL_MS = 10_000;
 export interface ConsumerSettings {
   brokers: string[];
   topic: string;
-  deadLetterTopic: string;
+  /**
+   * Where messages that can never be applied go. Without one they are logged and skipped: a
+   * second group of the same topic leaves them to the first, so each is dead-lettered once.
+   */
+  deadLetterTopic: string | undefined;
   groupId: string;
 }
 
@@ -197,8 +201,18 @@ export class OrderEventsConsumer {
         return;
       } catch (error) {
         if (error instanceof PoisonMessageError) {
-          await this.#deadLetter(message, error.message, deadLetters);
-          handled.add(1, { type: 'unparseable', result: 'dead_letter' });
+          const topic = this.#settings.deadLetterTopic;
+          if (topic) await this.#deadLetter(message, error.message, topic, deadLetters);
+          else
+            this.#logger.warn(
+              {
+                reason: error.message,
+                partition: message.partition,
+                offset: String(message.offset),
+              },
+              'order event skipped: it can never be applied (another group dead-letters it)',
+            );
+          handled.add(1, { type: 'unparseable', result: topic ? 'dead_letter' : 'skipped' });
           return;
         }
         if (!this.#active()) throw error;
@@ -214,6 +228,7 @@ export class OrderEventsConsumer {
   async #deadLetter(
     message: OrderMessage,
     reason: string,
+    topic: string,
     deadLetters: Producer<string, string, string, string>,
   ): Promise<void> {
     this.#logger.error(
@@ -223,7 +238,7 @@ export class OrderEventsConsumer {
     await deadLetters.send({
       messages: [
         {
-          topic: this.#settings.deadLetterTopic,
+          topic,
           key: message.key,
           value: message.value,
           headers: {

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import webpush from 'web-push';
-import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import {
+  Admin,
+  Consumer,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+} from '@platformatic/kafka';
 import { createLogger } from '@everything/logger';
 import { createPool } from '@everything/postgres';
 import { eventually, migratedScratchDatabase, stack } from '@everything/test-support';
@@ -188,6 +194,49 @@ describe('web push notifications of order events', () => {
       receivedAt(phone).filter((push) => push.payload.includes(ready.order.id)).length,
       1,
     );
+  });
+
+  test('a message no group can apply is dead-lettered once, though two groups read it', async () => {
+    const ada = await customer();
+    const phone = await subscribe(ada);
+    const poisonKey = randomUUID();
+    await producer.send({
+      messages: [{ topic, key: poisonKey, value: '{"not": "an order event"}' }],
+    });
+    // The next event is told: the push group went past the poison, without dead-lettering it.
+    await publish(event(ada, 'order.ready'));
+    await eventually('the next event is told', async () =>
+      Promise.resolve(receivedAt(phone).length === 1),
+    );
+    // The points group read the poison too; give a second copy time to land before counting.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const reader = new Consumer({
+      groupId: `dlq-reader-${randomUUID()}`,
+      clientId: 'push-test',
+      bootstrapBrokers: [stack.kafkaBroker],
+      deserializers: stringDeserializers,
+      maxWaitTime: 500,
+    });
+    const stream = await reader.consume({
+      topics: [`${topic}.dlq`],
+      mode: 'earliest',
+      autocommit: false,
+    });
+    // The topic's end is not a message: stop reading once nothing new arrived for a while.
+    let idle = setTimeout(() => void stream.close(), 15_000);
+    let copies = 0;
+    try {
+      for await (const message of stream) {
+        if (message.key === poisonKey) copies += 1;
+        clearTimeout(idle);
+        idle = setTimeout(() => void stream.close(), 3_000);
+      }
+    } finally {
+      clearTimeout(idle);
+      await stream.close();
+      await reader.close(true);
+    }
+    assert.equal(copies, 1);
   });
 
   test('a browser the push service says is gone (410, 404) is forgotten', async () => {
