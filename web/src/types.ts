@@ -6613,7 +6613,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional. A retry with the same key gets the schedule the first request made (and the order it placed), not a second one. */
+          'idempotency-key'?: string;
+        };
         path?: never;
         cookie?: never;
       };

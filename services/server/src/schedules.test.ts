@@ -25,12 +25,13 @@ describe('scheduled orders over REST', () => {
     url: string,
     token: string | undefined,
     payload?: unknown,
+    headers: Record<string, string> = {},
   ): Promise<Reply> => {
     const response = await app.inject({
       method,
       url,
       payload: payload as Record<string, unknown> | undefined,
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+      headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
     return {
       status: response.statusCode,
@@ -175,6 +176,39 @@ describe('scheduled orders over REST', () => {
       })),
       [{ outcome: 'placed', placed: orderId }],
     );
+  });
+
+  test('the same Idempotency-Key makes one schedule and places one order, however often it is sent', async () => {
+    const body = {
+      items: [{ menuItemId: latteId, quantity: 1 }],
+      timeZone: 'Europe/Berlin',
+      at: new Date(Date.now() + 20_000).toISOString(),
+    };
+    const key = { 'idempotency-key': randomUUID() };
+    const concurrent = await Promise.all([
+      call('POST', '/v1/schedules', customer, body, key),
+      call('POST', '/v1/schedules', customer, body, key),
+    ]);
+    const retried = await call('POST', '/v1/schedules', customer, body, key);
+    const answers = [...concurrent, retried];
+    for (const answer of answers) assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    assert.equal(new Set(answers.map((answer) => answer.body.id)).size, 1);
+    // A concurrent twin may answer while the first is still placing: it names no order yet.
+    const placed = new Set(answers.flatMap((answer) => answer.body.placedOrderId ?? []));
+    assert.deepEqual([...placed], [retried.body.placedOrderId]);
+    const listed = (await call('GET', '/v1/schedules', customer)).body.schedules as {
+      id: string;
+    }[];
+    assert.equal(listed.filter((schedule) => schedule.id === retried.body.id).length, 1);
+    const history = (await call('GET', '/v1/orders', customer)).body.orders as {
+      scheduleId?: string;
+    }[];
+    assert.equal(history.filter((order) => order.scheduleId === retried.body.id).length, 1);
+    // Without a key, or with another, the same body is another schedule.
+    const other = await call('POST', '/v1/schedules', customer, body, {
+      'idempotency-key': randomUUID(),
+    });
+    assert.notEqual(other.body.id, retried.body.id);
   });
 
   test('bad requests are problem+json naming the field: 400 when the document rules them out, 422 when it cannot', async () => {

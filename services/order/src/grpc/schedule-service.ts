@@ -92,6 +92,7 @@ export function scheduleService(
         at: request.at,
         time: request.time || undefined,
         days: request.days,
+        idempotencyKey: request.idempotencyKey || undefined,
       });
       return { schedule: toWire(schedule), placedOrderId: placed?.orderId ?? '' };
     }),

@@ -63,10 +63,13 @@ export class ScheduleRepository {
     this.#pool = pool;
   }
 
-  async insert(schedule: Omit<Schedule, 'paused' | 'nextRun' | 'createdAt'>): Promise<Schedule> {
+  /** Stores a new schedule; none when one with its id exists (a retry of the same request). */
+  async insert(
+    schedule: Omit<Schedule, 'paused' | 'nextRun' | 'createdAt'>,
+  ): Promise<Schedule | undefined> {
     const { rows } = await this.#pool.query<ScheduleRow>(
       `INSERT INTO schedules (id, customer_id, customer_name, items, redeem_free_drink, time_zone, at, time_of_day, days)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING *`,
       [
         schedule.id,
         schedule.customerId,
@@ -79,7 +82,7 @@ export class ScheduleRepository {
         schedule.days ?? null,
       ],
     );
-    return toSchedule(rows[0] as ScheduleRow);
+    return rows[0] && toSchedule(rows[0]);
   }
 
   async find(id: string): Promise<Schedule | undefined> {

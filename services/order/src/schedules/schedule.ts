@@ -39,6 +39,8 @@ export interface ScheduleRequest {
   at: Date | undefined;
   time: string | undefined;
   days: string[];
+  /** A digest of the client's Idempotency-Key: the same key makes one schedule. */
+  idempotencyKey?: string | undefined;
 }
 
 /** A request that does not make a schedule; `field` names it as the API's client sent it. */

@@ -44,11 +44,15 @@ export class ScheduleConflictError extends Error {
   override name = 'ScheduleConflictError';
 }
 
+/** A version-8 (custom) UUID with the RFC 9562 variant, derived from `name`: the same name, the same id. */
+function derivedUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** The order a run places has an id derived from its idempotency key: placing twice finds the first. */
 export function runOrderId(scheduleId: string, runKey: string): string {
-  const hex = createHash('sha256').update(`schedule-run:${scheduleId}:${runKey}`).digest('hex');
-  // A version-8 (custom) UUID with the RFC 9562 variant.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+  return derivedUuid(`schedule-run:${scheduleId}:${runKey}`);
 }
 
 /** The reasons a placed order's cancellation means its run failed: payment refused. */
@@ -94,8 +98,12 @@ export class Scheduling {
     const now = this.#deps.now();
     const timing = validateTiming(request, now);
     await this.#checkLines(request.lines);
+    // With the client's key the id is derived from it, so a retry finds what the first made.
+    const id = request.idempotencyKey
+      ? derivedUuid(`schedule:${request.customerId}:${request.idempotencyKey}`)
+      : randomUUID();
     const schedule = await this.#schedules.insert({
-      id: randomUUID(),
+      id,
       customerId: request.customerId,
       customerName: request.customerName,
       lines: request.lines,
@@ -105,6 +113,7 @@ export class Scheduling {
       time: timing.time,
       days: timing.days,
     });
+    if (!schedule) return this.#madeEarlier(id, request.customerId);
     if (timing.at && timing.at.getTime() - now.getTime() < this.#deps.policy.immediateWithinMs) {
       const placed = await this.placeRun(schedule.id, ONE_OFF_RUN, timing.at.getTime());
       return { schedule: await this.#get(schedule.id), ...(placed ? { placed } : {}) };
@@ -293,6 +302,16 @@ export class Scheduling {
         throw new ScheduleInvalidError(error.field, error.message.replace(/^[^:]+: /, ''));
       throw error;
     }
+  }
+
+  /** The answer to a retry: the schedule its key made, and the order a one-off placed at once. */
+  async #madeEarlier(
+    id: string,
+    customerId: string,
+  ): Promise<{ schedule: Schedule; placed?: ScheduleRun }> {
+    const schedule = await this.#owned(id, customerId);
+    const placed = schedule.at ? await this.#schedules.findRun(id, ONE_OFF_RUN) : undefined;
+    return { schedule, ...(placed?.outcome === 'placed' ? { placed } : {}) };
   }
 
   async #owned(id: string, customerId: string): Promise<Schedule> {

@@ -100,7 +100,7 @@ const orderRefusal: Refusal = (error) => {
   return undefined;
 };
 
-const ActionHeaders = Type.Object({
+export const ActionHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
       minLength: 1,
@@ -112,7 +112,7 @@ const ActionHeaders = Type.Object({
 });
 
 /** The key as the order service gets it: a digest, so the client's key is stored nowhere. */
-const actionKeyDigest = (key: string | undefined) =>
+export const actionKeyDigest = (key: string | undefined) =>
   key ? createHash('sha256').update(key).digest('base64url') : '';
 
 type ActionName = 'acceptOrder' | 'declineOrder' | 'markOrderReady' | 'cancelOrder' | 'pickUpOrder';

@@ -6,7 +6,7 @@ import { holdsRole, principalOf } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
 import { Problem as ProblemSchema, Text, Uuid } from '../schemas.ts';
 import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
-import { OrderRequest } from './orders.ts';
+import { actionKeyDigest, OrderRequest } from './orders.ts';
 
 const Weekday = Type.Union([
   Type.Literal('mon'),
@@ -167,6 +167,16 @@ export function scheduleRoutes(
         tags: ['schedules'],
         summary:
           'Schedule an order: a one-off (`at`) or repeating (`time` on `days`) in your time zone',
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Text({
+              minLength: 1,
+              maxLength: 255,
+              description:
+                'Optional. A retry with the same key gets the schedule the first request made (and the order it placed), not a second one.',
+            }),
+          ),
+        }),
         body: ScheduleRequest,
         response: { 201: Schedule, ...errors },
       },
@@ -191,6 +201,7 @@ export function scheduleRoutes(
           at: body.at === undefined ? undefined : new Date(body.at),
           time: body.time ?? '',
           days: body.days ?? [],
+          idempotencyKey: actionKeyDigest(request.headers['idempotency-key']),
         },
         timeoutMs,
         scheduleRefusal,

@@ -75,6 +75,11 @@ export interface CreateScheduleRequest {
   at: Date | undefined;
   time: string;
   days: string[];
+  /**
+   * A digest of the client's Idempotency-Key, when it sent one: a retry with the same key gets
+   * the schedule the first request made (and the order it placed), never a second one.
+   */
+  idempotencyKey: string;
 }
 
 export interface CreateScheduleResponse {
@@ -499,6 +504,7 @@ function createBaseCreateScheduleRequest(): CreateScheduleRequest {
     at: undefined,
     time: "",
     days: [],
+    idempotencyKey: "",
   };
 }
 
@@ -527,6 +533,9 @@ export const CreateScheduleRequest: MessageFns<CreateScheduleRequest> = {
     }
     for (const v of message.days) {
       writer.uint32(66).string(v!);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(74).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -608,6 +617,14 @@ export const CreateScheduleRequest: MessageFns<CreateScheduleRequest> = {
             message.days.push(reader.string());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -633,6 +650,7 @@ export const CreateScheduleRequest: MessageFns<CreateScheduleRequest> = {
     message.at = object.at ?? undefined;
     message.time = object.time ?? "";
     message.days = object.days?.map((e) => e) || [];
+    message.idempotencyKey = object.idempotencyKey ?? "";
     return message;
   },
 };
