@@ -36,6 +36,9 @@ function reminderId(orderId: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** Picked up, expired or cancelled: nothing is waiting any more, so no reminder is due. */
+const orderEnded = new Set(['order.completed', 'order.expired', 'order.cancelled']);
+
 /** What a customer's browsers are told, and when; other events tell nothing. */
 export function notificationOf(
   event: OrderEvent,
@@ -86,8 +89,7 @@ export class PushNotifier {
         event.order.customerId,
         new Date(remindAt),
       );
-    } else if (event.type !== 'order.accepted' && event.type !== 'order.placed') {
-      // Picked up, expired or cancelled: nothing is waiting any more.
+    } else if (orderEnded.has(event.type)) {
       await this.#subscriptions.cancelReminder(event.order.id);
     }
     const notification = notificationOf(event);

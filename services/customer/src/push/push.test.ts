@@ -256,12 +256,20 @@ describe('web push notifications of order events', () => {
   test('a ready order not picked up is reminded once shortly before it expires; a picked-up one is not', async () => {
     const ada = await customer();
     const phone = await subscribe(ada);
-    // Ready long enough ago that the reminder is due now, and another picked up since.
-    const readySince = new Date(Date.now() - PICKUP_TIMEOUT_MS + REMIND_BEFORE_MS - 1_000);
+    // Ready long enough ago that the reminder is due in two seconds (after the events below are
+    // read), and another picked up since.
+    const readySince = new Date(Date.now() - PICKUP_TIMEOUT_MS + REMIND_BEFORE_MS + 2_000);
     const waiting = randomUUID();
     const collected = randomUUID();
     await publish(event(ada, 'order.ready', undefined, waiting, readySince));
-    // Its reminder would be due two seconds from now, after it is picked up.
+    // A notification event of the same order (told of its acceptance, read late) ends nothing.
+    const told = event(ada, 'order.customer_notified', undefined, waiting);
+    await publish({
+      ...told,
+      order: { ...told.order, status: 'accepted' },
+      notification: { about: 'accepted', estimatedReadyAt: null },
+    });
+    // Its reminder would be due five seconds from now, after it is picked up.
     await publish(
       event(ada, 'order.ready', undefined, collected, new Date(readySince.getTime() + 3_000)),
     );
