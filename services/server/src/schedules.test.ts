@@ -211,6 +211,23 @@ describe('scheduled orders over REST', () => {
     assert.notEqual(other.body.id, retried.body.id);
   });
 
+  test('one schedule more than twenty still to run is a 409 problem', async () => {
+    const busy = await register('Busy');
+    const made = await Promise.all(
+      Array.from({ length: 20 }, () => call('POST', '/v1/schedules', busy, inSixHours())),
+    );
+    assert.deepEqual(
+      made.map((answer) => answer.status),
+      made.map(() => 201),
+    );
+    const refused = await call('POST', '/v1/schedules', busy, inSixHours());
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.match(refused.contentType, /^application\/problem\+json/);
+    assert.match(String(refused.body.type), /too-many-schedules$/);
+    for (const answer of made)
+      await call('DELETE', `/v1/schedules/${answer.body.id as string}`, busy);
+  });
+
   test('bad requests are problem+json naming the field: 400 when the document rules them out, 422 when it cannot', async () => {
     const cases: [Record<string, unknown>, string, number][] = [
       [{ ...inSixHours(), time: '25:00' }, 'time', 400],

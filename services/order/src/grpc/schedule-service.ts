@@ -6,6 +6,7 @@ import { MAX_LINES } from '../orders/pricing.ts';
 import {
   ScheduleInvalidError,
   ScheduleNotFoundError,
+  TooManySchedulesError,
   type Schedule,
   type ScheduleRun,
 } from '../schedules/schedule.ts';
@@ -25,6 +26,8 @@ export function classifyScheduleError(error: unknown): GrpcError | undefined {
   if (error instanceof ScheduleInvalidError)
     return new GrpcError(Status.INVALID_ARGUMENT, error.message);
   if (error instanceof ScheduleNotFoundError) return new GrpcError(Status.NOT_FOUND, error.message);
+  if (error instanceof TooManySchedulesError)
+    return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   if (error instanceof ScheduleConflictError)
     return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   return classifyOrderError(error);

@@ -1,7 +1,14 @@
 import type pg from 'pg';
+import { withTransaction } from '@everything/postgres';
 import type { LineRequest } from '../orders/pricing.ts';
 import type { Weekday } from './recurrence.ts';
-import type { RunOutcome, Schedule, ScheduleRun } from './schedule.ts';
+import {
+  MAX_LIVE_SCHEDULES,
+  TooManySchedulesError,
+  type RunOutcome,
+  type Schedule,
+  type ScheduleRun,
+} from './schedule.ts';
 
 interface ScheduleRow {
   id: string;
@@ -63,26 +70,48 @@ export class ScheduleRepository {
     this.#pool = pool;
   }
 
-  /** Stores a new schedule; none when one with its id exists (a retry of the same request). */
+  /**
+   * Stores a new schedule; none when one with its id exists (a retry of the same request). A
+   * customer holds at most MAX_LIVE_SCHEDULES that still have something to run (repeating ones,
+   * one-offs not yet run), each a workflow: counted under a lock of the customer's own, so
+   * concurrent requests cannot pass it.
+   */
   async insert(
     schedule: Omit<Schedule, 'paused' | 'nextRun' | 'createdAt'>,
   ): Promise<Schedule | undefined> {
-    const { rows } = await this.#pool.query<ScheduleRow>(
-      `INSERT INTO schedules (id, customer_id, customer_name, items, redeem_free_drink, time_zone, at, time_of_day, days)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING *`,
-      [
-        schedule.id,
+    return withTransaction(this.#pool, async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtextextended('schedules:' || $1, 0))", [
         schedule.customerId,
-        schedule.customerName,
-        JSON.stringify(schedule.lines),
-        schedule.redeemFreeDrink,
-        schedule.timeZone,
-        schedule.at ?? null,
-        schedule.time ?? null,
-        schedule.days ?? null,
-      ],
-    );
-    return rows[0] && toSchedule(rows[0]);
+      ]);
+      const made = await client.query('SELECT 1 FROM schedules WHERE id = $1', [schedule.id]);
+      if (made.rowCount) return undefined;
+      const { rows: counted } = await client.query<{ live: number }>(
+        `SELECT count(*)::int AS live FROM schedules s
+          WHERE s.customer_id = $1
+            AND (s.at IS NULL OR NOT EXISTS (SELECT 1 FROM schedule_runs r WHERE r.schedule_id = s.id))`,
+        [schedule.customerId],
+      );
+      if ((counted[0]?.live ?? 0) >= MAX_LIVE_SCHEDULES)
+        throw new TooManySchedulesError(
+          `too many schedules: at most ${MAX_LIVE_SCHEDULES} with runs still to come; delete one first`,
+        );
+      const { rows } = await client.query<ScheduleRow>(
+        `INSERT INTO schedules (id, customer_id, customer_name, items, redeem_free_drink, time_zone, at, time_of_day, days)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+        [
+          schedule.id,
+          schedule.customerId,
+          schedule.customerName,
+          JSON.stringify(schedule.lines),
+          schedule.redeemFreeDrink,
+          schedule.timeZone,
+          schedule.at ?? null,
+          schedule.time ?? null,
+          schedule.days ?? null,
+        ],
+      );
+      return rows[0] && toSchedule(rows[0]);
+    });
   }
 
   async find(id: string): Promise<Schedule | undefined> {

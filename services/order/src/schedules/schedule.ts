@@ -54,6 +54,14 @@ export class ScheduleInvalidError extends Error {
   }
 }
 
+/** Repeating schedules and one-offs still to come, per customer: each is a workflow waiting. */
+export const MAX_LIVE_SCHEDULES = 20;
+
+/** One schedule more than MAX_LIVE_SCHEDULES: the customer must delete one first. */
+export class TooManySchedulesError extends Error {
+  override name = 'TooManySchedulesError';
+}
+
 export class ScheduleNotFoundError extends Error {
   override name = 'ScheduleNotFoundError';
 }

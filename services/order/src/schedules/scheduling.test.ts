@@ -9,7 +9,13 @@ import { eventually, teardownStep } from '@everything/test-support';
 import { createApp, type OrderApp } from '../app.ts';
 import { OrderRepository } from '../orders/order-repository.ts';
 import { orderTestDeps } from '../testing.ts';
-import { ScheduleInvalidError, ScheduleNotFoundError, type ScheduleRun } from './schedule.ts';
+import {
+  MAX_LIVE_SCHEDULES,
+  ScheduleInvalidError,
+  ScheduleNotFoundError,
+  TooManySchedulesError,
+  type ScheduleRun,
+} from './schedule.ts';
 import { ScheduleRepository } from './schedule-repository.ts';
 import { Scheduling } from './scheduling.ts';
 
@@ -285,6 +291,30 @@ describe('runs that fail, with the reason', () => {
 });
 
 describe('managing a schedule', () => {
+  test('a customer has at most MAX_LIVE_SCHEDULES still to run, even when asked for more at once', async () => {
+    const ada = randomUUID();
+    const asked = await Promise.allSettled(
+      Array.from({ length: MAX_LIVE_SCHEDULES + 3 }, () =>
+        schedule({
+          customerId: ada,
+          time: localTime(new Date(Date.now() + 6 * 3_600_000), 'Asia/Tokyo'),
+          days: ['mon'],
+        }),
+      ),
+    );
+    const made = asked.flatMap((answer) =>
+      answer.status === 'fulfilled' ? [answer.value.schedule.id] : [],
+    );
+    assert.equal(made.length, MAX_LIVE_SCHEDULES);
+    for (const answer of asked)
+      if (answer.status === 'rejected') assert.ok(answer.reason instanceof TooManySchedulesError);
+    assert.equal((await app.scheduling.list(ada)).length, MAX_LIVE_SCHEDULES);
+    // Deleting one makes room for one.
+    await app.scheduling.delete(made[0] ?? '', ada);
+    const another = await schedule({ customerId: ada, at: new Date(Date.now() + 3_600_000) });
+    for (const id of [...made.slice(1), another.schedule.id]) await app.scheduling.delete(id, ada);
+  });
+
   test('pause forgets the next run; resume plans it again', async () => {
     const { schedule: created } = await everyDayInSixHours();
     const paused = await app.scheduling.pause(created.id, customer);

@@ -109,14 +109,18 @@ const errors = {
 /**
  * What the document cannot say about a schedule it allows (a time zone that does not exist, `at`
  * beside `time`, a moment past, a drink not on the menu) is a 422 naming the field, as an order
- * of something not on the menu is.
+ * of something not on the menu is. One more than the twenty a customer may have still to run is a
+ * 409.
  */
-const scheduleRefusal: Refusal = (error) =>
-  error.code === Status.INVALID_ARGUMENT
-    ? new Problem(422, 'invalid-schedule', 'Not a schedule', error.details, {
-        extensions: { errors: [fieldError(error.details)] },
-      })
-    : undefined;
+const scheduleRefusal: Refusal = (error) => {
+  if (error.code === Status.INVALID_ARGUMENT)
+    return new Problem(422, 'invalid-schedule', 'Not a schedule', error.details, {
+      extensions: { errors: [fieldError(error.details)] },
+    });
+  if (error.code === Status.FAILED_PRECONDITION && error.details.startsWith('too many schedules'))
+    return new Problem(409, 'too-many-schedules', 'Too many schedules', error.details);
+  return undefined;
+};
 
 const iso = (date: Date | undefined) => (date ? date.toISOString() : null);
 
