@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '@everything/postgres';
 
 /** A browser's PushSubscription: where to send and the keys to encrypt for it (RFC 8291). */
 export interface PushSubscription {
@@ -26,6 +27,9 @@ export function checkKeys(keys: PushSubscription['keys']): void {
     throw new PushSubscriptionError('keys.auth', 'must be a base64url 16-byte secret');
 }
 
+/** The browsers one customer is notified on: their phones, tablets and computers, and then some. */
+export const MAX_BROWSERS = 10;
+
 export class PushSubscriptions {
   readonly #pool: pg.Pool;
 
@@ -33,13 +37,27 @@ export class PushSubscriptions {
     this.#pool = pool;
   }
 
-  /** Saves a browser for a customer; the same browser subscribing again replaces its keys. */
+  /**
+   * Saves a browser for a customer; the same browser subscribing again replaces its keys. A
+   * customer keeps the MAX_BROWSERS they subscribed most recently: every event is sent to each,
+   * so one account can never make the service send without bound. Under the customer's row
+   * lock, so concurrent subscriptions keep the bound too.
+   */
   async save(customerId: string, subscription: PushSubscription): Promise<void> {
-    await this.#pool.query(
-      `INSERT INTO push_subscriptions (endpoint, customer_id, p256dh, auth) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (endpoint) DO UPDATE SET customer_id = $2, p256dh = $3, auth = $4`,
-      [subscription.endpoint, customerId, subscription.keys.p256dh, subscription.keys.auth],
-    );
+    await withTransaction(this.#pool, async (client) => {
+      await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
+      await client.query(
+        `INSERT INTO push_subscriptions (endpoint, customer_id, p256dh, auth) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (endpoint) DO UPDATE SET customer_id = $2, p256dh = $3, auth = $4, created_at = now()`,
+        [subscription.endpoint, customerId, subscription.keys.p256dh, subscription.keys.auth],
+      );
+      await client.query(
+        `DELETE FROM push_subscriptions WHERE customer_id = $1 AND endpoint NOT IN (
+           SELECT endpoint FROM push_subscriptions WHERE customer_id = $1
+            ORDER BY created_at DESC, endpoint LIMIT $2)`,
+        [customerId, MAX_BROWSERS],
+      );
+    });
   }
 
   /** Removes a customer's browser; false when they had none with that endpoint. */

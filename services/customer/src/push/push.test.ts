@@ -17,7 +17,7 @@ import { eventually, migratedScratchDatabase, stack } from '@everything/test-sup
 import { createApp, type CustomerApp } from '../app.ts';
 import { checkPushEndpoint, defaultPushOrigins, PushEndpointError } from './push-endpoint.ts';
 import { startPushReceiver, testBrowser, type TestBrowser } from './push-receiver.ts';
-import { PushSubscriptions } from './push-subscriptions.ts';
+import { MAX_BROWSERS, PushSubscriptions } from './push-subscriptions.ts';
 
 const PICKUP_TIMEOUT_MS = 30 * 60_000;
 const REMIND_BEFORE_MS = 5 * 60_000;
@@ -237,6 +237,20 @@ describe('web push notifications of order events', () => {
       await reader.close(true);
     }
     assert.equal(copies, 1);
+  });
+
+  test('a customer is notified on the MAX_BROWSERS browsers they subscribed last', async () => {
+    const ada = await customer();
+    const subscribed: string[] = [];
+    for (let browser = 0; browser < MAX_BROWSERS + 2; browser += 1)
+      subscribed.push(`${receiver.origin}${await subscribe(ada)}`);
+    // The first browser subscribing again counts as new; the second and third are dropped.
+    const [first] = subscribed;
+    const again = testBrowser();
+    await subscriptions.save(ada, { endpoint: first ?? '', keys: again.keys });
+    const kept = (await subscriptions.ofCustomer(ada)).map((browser) => browser.endpoint);
+    assert.equal(kept.length, MAX_BROWSERS);
+    assert.deepEqual(new Set(kept), new Set([first, ...subscribed.slice(3)]));
   });
 
   test('a browser the push service says is gone (410, 404) is forgotten', async () => {
