@@ -190,9 +190,11 @@ describe('placing runs', () => {
     assert.deepEqual(await runsOf(created.id), []);
     app = await createApp(deps);
     await app.start('127.0.0.1', 0);
+    // The new worker bundles its workflows before it polls: tens of seconds on a loaded machine.
     await eventually(
       'the late run is placed',
       async () => (await runOutcome(created.id))?.outcome === 'placed',
+      60_000,
     );
     const run = await runOutcome(created.id);
     assert.ok(run && run.recordedAt.getTime() > placeAt.getTime() + 3_000);
