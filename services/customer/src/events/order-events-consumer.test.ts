@@ -147,6 +147,8 @@ describe('the order events consumer', () => {
       JSON.stringify({ ...completed(customerId, 200), order: { ...order, clientId: renamed } }),
       renamedKey,
     );
+    const badEpochKey = randomUUID();
+    await publish(JSON.stringify(completed(customerId, 200)), badEpochKey, { 'relay-epoch': '-1' });
     await publish(JSON.stringify(completed(customerId, 300)));
     await eventually(
       'the message after the poison is applied',
@@ -167,15 +169,16 @@ describe('the order events consumer', () => {
     // A dead letter that never arrives must fail the test, not hang it.
     const deadline = setTimeout(() => void stream.close(), 20_000);
     const reasons = new Map<string, string | undefined>();
+    const deadLetterKeys = new Set<string>([poisonKey, renamedKey, badEpochKey]);
     try {
       for await (const message of stream) {
         if (message.key === poisonKey) {
           assert.equal(message.headers.get('dlq-original-topic'), topic);
           assert.equal(message.value, '{"this is": "not an order event"');
         }
-        if (message.key === poisonKey || message.key === renamedKey)
+        if (deadLetterKeys.has(message.key))
           reasons.set(message.key, message.headers.get('dlq-reason'));
-        if (reasons.size === 2) break;
+        if (reasons.size === 3) break;
       }
     } finally {
       clearTimeout(deadline);
@@ -185,6 +188,7 @@ describe('the order events consumer', () => {
     assert.deepEqual(Object.fromEntries(reasons), {
       [poisonKey]: 'value is not JSON',
       [renamedKey]: "order must have required property 'customerId'",
+      [badEpochKey]: 'relay-epoch header is not a positive integer',
     });
   });
 
