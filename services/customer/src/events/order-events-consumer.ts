@@ -16,10 +16,13 @@ import {
   stringSerializers,
   type Message,
 } from '@platformatic/kafka';
+import { EventSchemaError, readRelayEpoch, RELAY_EPOCH_HEADER } from '@everything/events';
 import { superviseLoop } from '@everything/lifecycle';
 import type { Logger } from '@everything/logger';
+import { withTransaction } from '@everything/postgres';
 import { applyOrderEvent } from '../loyalty/loyalty.ts';
 import { parseOrderEvent, PoisonMessageError } from './order-event.ts';
+import { admitRelayEpoch } from './relay-fence.ts';
 
 type OrderMessage = Message<string, string, string, string>;
 
@@ -27,7 +30,7 @@ const tracer = trace.getTracer('everything.customer.order-events-consumer');
 const meter = metrics.getMeter('everything.customer');
 const handled = meter.createCounter('everything.order_events.handled', {
   description:
-    'Order events the consumer handled, by type and result (applied, duplicate, dead_letter)',
+    'Order events the consumer handled, by type and result (applied, duplicate, fenced, dead_letter)',
 });
 const lagGauge = meter.createObservableGauge('everything.kafka.consumer.lag', {
   description: 'Messages the consumer group has yet to read, per partition',
@@ -46,7 +49,10 @@ export interface ConsumerSettings {
  * Reads order events as one consumer group and applies each exactly once (the effect and the
  * event id commit together; Kafka offsets are committed after). A message that can never be
  * applied goes to the dead-letter topic with the reason, and the consumer moves on; a failure
- * that may pass (the database is down) is retried until it does, so nothing is skipped.
+ * that may pass (the database is down) is retried until it does, so nothing is skipped. A
+ * message from an outbox relay that had lost its lead (an older `relay-epoch` than one already
+ * applied on its partition) is fenced off: not applied, as the current leader sends it again.
+ * A message without the header, from a release before the epoch, is applied as before.
  */
 export class OrderEventsConsumer {
   readonly #pool: pg.Pool;
@@ -178,12 +184,30 @@ export class OrderEventsConsumer {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const event = parseOrderEvent(message.value, message.headers.get('schema-version'));
-        const applied = await applyOrderEvent(this.#pool, event);
-        handled.add(1, { type: event.type, result: applied ? 'applied' : 'duplicate' });
-        this.#logger.debug(
-          { eventId: event.eventId, type: event.type, applied },
-          applied ? 'order event applied' : 'order event already applied',
-        );
+        const epoch = relayEpochOf(message);
+        const result = await withTransaction(this.#pool, async (client) => {
+          const { topic, partition } = message;
+          if (epoch !== undefined && !(await admitRelayEpoch(client, { topic, partition, epoch })))
+            return 'fenced';
+          return (await applyOrderEvent(client, event)) ? 'applied' : 'duplicate';
+        });
+        handled.add(1, { type: event.type, result });
+        if (result === 'fenced')
+          this.#logger.info(
+            {
+              eventId: event.eventId,
+              type: event.type,
+              relayEpoch: String(epoch),
+              partition: message.partition,
+              offset: String(message.offset),
+            },
+            'order event from a superseded outbox relay skipped; its current leader sends it again',
+          );
+        else
+          this.#logger.debug(
+            { eventId: event.eventId, type: event.type, applied: result === 'applied' },
+            result === 'applied' ? 'order event applied' : 'order event already applied',
+          );
         return;
       } catch (error) {
         if (error instanceof PoisonMessageError) {
@@ -230,5 +254,14 @@ export class OrderEventsConsumer {
 
   #active(): boolean {
     return !this.#stopping;
+  }
+}
+
+function relayEpochOf(message: OrderMessage): bigint | undefined {
+  try {
+    return readRelayEpoch(message.headers.get(RELAY_EPOCH_HEADER));
+  } catch (error) {
+    if (error instanceof EventSchemaError) throw new PoisonMessageError(error.message);
+    throw error;
   }
 }
