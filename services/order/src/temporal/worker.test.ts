@@ -121,33 +121,32 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
     }
   });
 
-  test('refuses a workflow cache smaller than its task slots, naming the variable', async () => {
-    await assert.rejects(
-      createOrderWorker({
-        connection: deps.temporal.connection,
-        namespace: deps.temporal.namespace,
-        taskQueue: `refused-${randomUUID()}`,
-        activities: {} as never,
-        plugins: [],
-        workflowBundlePath: bundle,
-        sizing: { ...piWorkerSizing, workflowTaskSlots: 4, maxCachedWorkflows: 2 },
-      }),
-      /TEMPORAL_MAX_CACHED_WORKFLOWS/,
-    );
-  });
-
-  test('refuses more pollers than task slots, naming the variable', async () => {
-    await assert.rejects(
-      createOrderWorker({
-        connection: deps.temporal.connection,
-        namespace: deps.temporal.namespace,
-        taskQueue: `refused-${randomUUID()}`,
-        activities: {} as never,
-        plugins: [],
-        workflowBundlePath: bundle,
-        sizing: { ...piWorkerSizing, workflowTaskSlots: 2, workflowTaskPollers: 3 },
-      }),
-      /TEMPORAL_WORKFLOW_TASK_POLLERS/,
-    );
-  });
+  const refusedSizings = [
+    {
+      what: 'a workflow cache smaller than its task slots',
+      sizing: { ...piWorkerSizing, workflowTaskSlots: 4, maxCachedWorkflows: 2 },
+      variable: /TEMPORAL_MAX_CACHED_WORKFLOWS/,
+    },
+    {
+      what: 'more pollers than task slots',
+      sizing: { ...piWorkerSizing, workflowTaskSlots: 2, workflowTaskPollers: 3 },
+      variable: /TEMPORAL_WORKFLOW_TASK_POLLERS/,
+    },
+  ];
+  for (const { what, sizing, variable } of refusedSizings) {
+    test(`refuses ${what}, naming the variable`, async () => {
+      await assert.rejects(
+        createOrderWorker({
+          connection: deps.temporal.connection,
+          namespace: deps.temporal.namespace,
+          taskQueue: `refused-${randomUUID()}`,
+          activities: {} as never,
+          plugins: [],
+          workflowBundlePath: bundle,
+          sizing,
+        }),
+        variable,
+      );
+    });
+  }
 });
