@@ -17,7 +17,8 @@ SCHEMATHESIS_DIR="$CACHE_DIR/schemathesis-$SCHEMATHESIS_VERSION"
 
 install_schemathesis() {
   if [ ! -x "$SCHEMATHESIS_DIR/bin/schemathesis" ]; then
-    command -v python3 >/dev/null || die "Schemathesis needs python3 on PATH"
+    command -v python3 >/dev/null || apt_ensure python3
+    python3 -c 'import ensurepip' 2>/dev/null || apt_ensure python3-venv # Debian splits venv out
     log schemathesis "installing Schemathesis $SCHEMATHESIS_VERSION from PyPI (once; cached in $SCHEMATHESIS_DIR)"
     rm -rf "$SCHEMATHESIS_DIR.partial"
     python3 -m venv "$SCHEMATHESIS_DIR.partial"

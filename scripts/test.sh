@@ -42,5 +42,5 @@ patterns=('packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'web/src/*
 for dir in test/*/; do [ "$dir" = test/cluster/ ] || patterns+=("$dir**/*.test.ts"); done
 node --test --test-reporter=spec --test-force-exit "$@" "${patterns[@]}"
 
-# Schemathesis (scripts/schemathesis.sh) is not run here until it passes against the merged tree.
+log test "API contract, fuzzed by Schemathesis as each role"; scripts/schemathesis.sh
 log test "passed in $(($(date +%s) - started))s"

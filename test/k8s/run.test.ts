@@ -193,7 +193,7 @@ describe('the rendered staging manifests, run against the test stack', () => {
   for (const name of ['customer', 'order']) {
     test(`${name}: the migration Job's command migrates`, async () => {
       const container = onlyContainer(find(objects, 'Job', `${name}-migration`));
-      // The image's `migrate` (docker/Dockerfile) is `node services/<name>/src/migrate.ts`.
+      // The image runs the bundled services/<name>/dist/migrate.js; here its source stands in.
       assert.deepEqual(container.command, ['migrate']);
       const job = new ServiceProcess(
         name,

@@ -4,66 +4,32 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createECDH } from 'node:crypto';
-import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { fakeKubectl, type FakeKubectl } from './fake-kubectl.ts';
 import { root } from './rendered.ts';
 
 const run = promisify(execFile);
 
-// Secrets live in $FAKE_KUBE/<namespace>/<name>/<key> (raw values). `create … --dry-run` prints
-// the Secret's files as KEY=PATH lines, which `apply -f -` reads back.
-const fakeKubectl = `#!/usr/bin/env bash
-set -euo pipefail
-store=$FAKE_KUBE
-echo "$*" >>"$store/calls.log"
-ns=default; args=()
-while [ $# -gt 0 ]; do
-  case $1 in -n) ns=$2; shift 2 ;; *) args+=("$1"); shift ;; esac
-done
-set -- "\${args[@]}"
-case "$1 $2" in
-  "get namespace") [ -d "$store/ns/$3" ] ;;
-  "create namespace") mkdir -p "$store/ns/$3" ;;
-  "get secret")
-    key=$(sed -E 's/.*index \\.data "([^"]+)".*/\\1/' <<<"\${@: -1}")
-    [ -f "$store/$ns/$3/$key" ] || { [ -d "$store/$ns/$3" ] && { printf '<no value>'; exit 0; }; echo "not found" >&2; exit 1; }
-    base64 -w0 <"$store/$ns/$3/$key" ;;
-  "create secret")
-    name=$4; shift 4
-    echo "secret $ns $name"
-    for arg in "$@"; do case $arg in --from-file=*) echo "file \${arg#--from-file=}" ;; esac; done ;;
-  "apply -f")
-    read -r _ sns sname
-    rm -rf "$store/$sns/$sname"; mkdir -p "$store/$sns/$sname"
-    while read -r _ pair; do cp "\${pair#*=}" "$store/$sns/$sname/\${pair%%=*}"; done ;;
-  "label secret") ;;
-  *) echo "fake kubectl: unexpected $*" >&2; exit 3 ;;
-esac
-`;
-
+let kube: FakeKubectl;
 let dir = '';
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'everything-secrets-'));
-  await writeFile(join(dir, 'kubectl'), fakeKubectl);
-  await chmod(join(dir, 'kubectl'), 0o755);
+  kube = await fakeKubectl('everything-secrets-');
+  dir = kube.dir;
 });
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => kube.remove());
 
 async function secrets(env: Record<string, string> = {}) {
   const { stdout, stderr } = await run('bash', ['scripts/k8s/secrets.sh', '--non-interactive'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', KUBECTL: join(dir, 'kubectl'), FAKE_KUBE: dir, ...env },
+    env: { PATH: process.env.PATH ?? '', ...kube.env, ...env },
   });
   return stdout + stderr;
 }
 
-const read = (namespace: string, name: string, key: string) =>
-  readFile(join(dir, namespace, name, key), 'utf8');
+const read = (namespace: string, name: string, key: string) => kube.read(namespace, name, key);
 
 async function allValues(): Promise<Map<string, string>> {
   const values = new Map<string, string>();

@@ -4,56 +4,22 @@
 // the certificates under the same CA; no key ever reaches the output.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { fakeKubectl, type FakeKubectl } from './fake-kubectl.ts';
 import { root } from './rendered.ts';
 
 const run = promisify(execFile);
 
-// Secrets live in $FAKE_KUBE/<namespace>/<name>/<key>. `create secret tls … --dry-run` prints
-// the Secret's files as KEY=PATH lines, which `apply -f -` copies.
-const fakeKubectl = `#!/usr/bin/env bash
-set -euo pipefail
-store=$FAKE_KUBE
-ns=default; args=()
-while [ $# -gt 0 ]; do
-  case $1 in -n) ns=$2; shift 2 ;; *) args+=("$1"); shift ;; esac
-done
-set -- "\${args[@]}"
-case "$1 $2" in
-  "get namespace") [ -d "$store/ns/$3" ] ;;
-  "create namespace") mkdir -p "$store/ns/$3" ;;
-  "get secret")
-    key=$(sed -E 's/.*index \\.data "([^"]+)".*/\\1/' <<<"\${@: -1}")
-    [ -f "$store/$ns/$3/$key" ] || { echo "not found" >&2; exit 1; }
-    base64 -w0 <"$store/$ns/$3/$key" ;;
-  "create secret")
-    [ "$3" = tls ] || { echo "fake kubectl: only tls secrets" >&2; exit 3; }
-    echo "secret $ns $4"
-    for arg in "\${@:5}"; do
-      case $arg in --cert=*) echo "file tls.crt=\${arg#--cert=}" ;; --key=*) echo "file tls.key=\${arg#--key=}" ;; esac
-    done ;;
-  "apply -f")
-    read -r _ sns sname
-    rm -rf "$store/$sns/$sname"; mkdir -p "$store/$sns/$sname"
-    while read -r _ pair; do cp "\${pair#*=}" "$store/$sns/$sname/\${pair%%=*}"; done ;;
-  "label secret") ;;
-  *) echo "fake kubectl: unexpected $*" >&2; exit 3 ;;
-esac
-`;
-
+let kube: FakeKubectl;
 let dir = '';
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'everything-tls-'));
-  await writeFile(join(dir, 'kubectl'), fakeKubectl);
-  await chmod(join(dir, 'kubectl'), 0o755);
+  kube = await fakeKubectl('everything-tls-');
+  dir = kube.dir;
 });
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => kube.remove());
 
 const caFile = () => join(dir, 'phones', 'ca.crt');
 
@@ -62,8 +28,7 @@ async function makeTls(env: Record<string, string> = {}) {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
-      KUBECTL: join(dir, 'kubectl'),
-      FAKE_KUBE: dir,
+      ...kube.env,
       TLS_CA_CERT: caFile(),
       ...env,
     },
@@ -72,8 +37,7 @@ async function makeTls(env: Record<string, string> = {}) {
   return stderr;
 }
 
-const secret = (namespace: string, name: string, key: string) =>
-  readFile(join(dir, namespace, name, key), 'utf8');
+const secret = (namespace: string, name: string, key: string) => kube.read(namespace, name, key);
 
 async function openssl(...args: string[]) {
   return (await run('openssl', args)).stdout;

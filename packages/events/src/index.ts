@@ -81,3 +81,17 @@ export function readOrderEvent(value: unknown, version: number): void {
   const validate = validatorFor('read', version);
   if (!validate(value)) throw new EventSchemaError(describe(validate.errors));
 }
+
+/**
+ * The header that carries the epoch of the order service's outbox relay that sent a message
+ * (see services/order/src/events/outbox-relay.ts). Messages of releases before it have none.
+ */
+export const RELAY_EPOCH_HEADER = 'relay-epoch';
+
+/** The relay epoch a message's header names, or undefined when it has none; throws when malformed. */
+export function readRelayEpoch(header: string | undefined): bigint | undefined {
+  if (header === undefined) return undefined;
+  if (!/^[1-9]\d{0,17}$/.test(header))
+    throw new EventSchemaError(`${RELAY_EPOCH_HEADER} header is not a positive integer`);
+  return BigInt(header);
+}

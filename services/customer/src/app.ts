@@ -59,7 +59,7 @@ export async function createApp({
       // A message that can never be applied is dead-lettered once, by the points group.
       { ...events, groupId: `${events.groupId}-push`, deadLetterTopic: undefined },
       logger,
-      (_pool, event) => notifier.notify(event),
+      (event) => notifier.notify(event),
     );
   const classify = unavailableWhen(
     database.isUnavailable,

@@ -49,6 +49,7 @@ export const orderConfigShape = {
    * Open orders whose workflow state the worker keeps in memory (sticky cache). The bound on the
    * worker's memory per open order: beyond it workflows are evicted and replay from history
    * when they wake. Temporal's default sizes it from the machine's heap, not the pod's.
+   * 0 turns the cache off; otherwise it must be at least TEMPORAL_WORKFLOW_TASK_SLOTS.
    */
   TEMPORAL_MAX_CACHED_WORKFLOWS: env.int(0, 10_000).default(100),
   /** Workflow tasks run at once (Temporal's minimum is 2 while the cache is on). */

@@ -90,12 +90,20 @@ describe('the order events consumer', () => {
       lines: [{ menuItemId, name: 'Latte', quantity: 2, unitPriceCents: totalCents / 2 }],
     },
   });
-  const publish = (value: string, key = randomUUID()) =>
+  const publish = (value: string, key = randomUUID(), relayHeaders: Record<string, string> = {}) =>
     producer.send({
       messages: [
-        { topic, key, value, headers: { 'event-type': 'order.completed', 'schema-version': '1' } },
+        {
+          topic,
+          key,
+          value,
+          headers: { 'event-type': 'order.completed', 'schema-version': '1', ...relayHeaders },
+        },
       ],
     });
+  const applied = async (eventId: string) =>
+    (await pool.query('SELECT 1 FROM processed_events WHERE event_id = $1', [eventId])).rowCount ===
+    1;
 
   test('a completed order earns a point per whole euro and updates the stats and favorite', async () => {
     const customerId = await register();
@@ -139,6 +147,8 @@ describe('the order events consumer', () => {
       JSON.stringify({ ...completed(customerId, 200), order: { ...order, clientId: renamed } }),
       renamedKey,
     );
+    const badEpochKey = randomUUID();
+    await publish(JSON.stringify(completed(customerId, 200)), badEpochKey, { 'relay-epoch': '-1' });
     await publish(JSON.stringify(completed(customerId, 300)));
     await eventually(
       'the message after the poison is applied',
@@ -159,15 +169,16 @@ describe('the order events consumer', () => {
     // A dead letter that never arrives must fail the test, not hang it.
     const deadline = setTimeout(() => void stream.close(), 20_000);
     const reasons = new Map<string, string | undefined>();
+    const deadLetterKeys = new Set<string>([poisonKey, renamedKey, badEpochKey]);
     try {
       for await (const message of stream) {
         if (message.key === poisonKey) {
           assert.equal(message.headers.get('dlq-original-topic'), topic);
           assert.equal(message.value, '{"this is": "not an order event"');
         }
-        if (message.key === poisonKey || message.key === renamedKey)
+        if (deadLetterKeys.has(message.key))
           reasons.set(message.key, message.headers.get('dlq-reason'));
-        if (reasons.size === 2) break;
+        if (reasons.size === 3) break;
       }
     } finally {
       clearTimeout(deadline);
@@ -177,6 +188,33 @@ describe('the order events consumer', () => {
     assert.deepEqual(Object.fromEntries(reasons), {
       [poisonKey]: 'value is not JSON',
       [renamedKey]: "order must have required property 'customerId'",
+      [badEpochKey]: 'relay-epoch header is not a positive integer',
     });
+  });
+
+  test('a message from an outbox relay that lost its lead is not applied; the same event from the current leader is, once', async () => {
+    const customerId = await register();
+    const byLeader = completed(customerId, 400);
+    const late = completed(customerId, 200);
+    const afterIt = completed(customerId, 100);
+    // Relay epoch 7 leads and has published; then a send of the relay it replaced (epoch 6) lands.
+    await publish(JSON.stringify(byLeader), randomUUID(), { 'relay-epoch': '7' });
+    await publish(JSON.stringify(late), late.order.id, { 'relay-epoch': '6' });
+    await publish(JSON.stringify(afterIt), randomUUID(), { 'relay-epoch': '7' });
+    await eventually('the message after the late one is applied', () => applied(afterIt.eventId));
+    assert.equal(await applied(late.eventId), false, 'the late copy is not applied');
+    assert.equal((await profile(customerId))?.stats?.totalSpentCents, 500);
+
+    // The leader found the event unmarked and publishes it again, under its own epoch.
+    await publish(JSON.stringify(late), late.order.id, { 'relay-epoch': '7' });
+    await publish(JSON.stringify(late), late.order.id, { 'relay-epoch': '7' });
+    // A message with no epoch (a release before it) is applied as before.
+    const unstamped = completed(customerId, 300);
+    await publish(JSON.stringify(unstamped));
+    await eventually('the unstamped message is applied', () => applied(unstamped.eventId));
+    const after = await profile(customerId);
+    assert.equal(after?.stats?.ordersCompleted, 4);
+    assert.equal(after.stats.totalSpentCents, 1000);
+    assert.equal(after.loyaltyPoints, 10);
   });
 });

@@ -16,10 +16,13 @@ import {
   stringSerializers,
   type Message,
 } from '@platformatic/kafka';
+import { EventSchemaError, readRelayEpoch, RELAY_EPOCH_HEADER } from '@everything/events';
 import { superviseLoop } from '@everything/lifecycle';
 import type { Logger } from '@everything/logger';
+import { withTransaction } from '@everything/postgres';
 import { applyOrderEvent } from '../loyalty/loyalty.ts';
 import { parseOrderEvent, PoisonMessageError, type OrderEvent } from './order-event.ts';
+import { admitRelayEpoch } from './relay-fence.ts';
 
 type OrderMessage = Message<string, string, string, string>;
 
@@ -27,7 +30,7 @@ const tracer = trace.getTracer('everything.customer.order-events-consumer');
 const meter = metrics.getMeter('everything.customer');
 const handled = meter.createCounter('everything.order_events.handled', {
   description:
-    'Order events the consumer handled, by type and result (applied, duplicate, dead_letter, skipped)',
+    'Order events the consumer handled, by type and result (applied, duplicate, fenced, dead_letter, skipped)',
 });
 const lagGauge = meter.createObservableGauge('everything.kafka.consumer.lag', {
   description: 'Messages the consumer group has yet to read, per partition',
@@ -46,14 +49,22 @@ export interface ConsumerSettings {
   groupId: string;
 }
 
-/** What the consumer does with each event, exactly once per group; true when it had an effect. */
-export type ApplyOrderEvent = (pool: pg.Pool, event: OrderEvent) => Promise<boolean>;
+/**
+ * A group's own handling of each event, in place of points and stats; true when it had an
+ * effect. It must be idempotent by event id itself, and runs outside the relay fence: the
+ * highest epoch per partition is the points group's, and a group reading behind it would take
+ * the events that group already applied for stale ones.
+ */
+export type OrderEventHandler = (event: OrderEvent) => Promise<boolean>;
 
 /**
  * Reads order events as one consumer group and applies each exactly once (the effect and the
  * event id commit together; Kafka offsets are committed after). A message that can never be
  * applied goes to the dead-letter topic with the reason, and the consumer moves on; a failure
- * that may pass (the database is down) is retried until it does, so nothing is skipped.
+ * that may pass (the database is down) is retried until it does, so nothing is skipped. A
+ * message from an outbox relay that had lost its lead (an older `relay-epoch` than one already
+ * applied on its partition) is fenced off: not applied, as the current leader sends it again.
+ * A message without the header, from a release before the epoch, is applied as before.
  */
 export class OrderEventsConsumer {
   readonly #pool: pg.Pool;
@@ -63,17 +74,17 @@ export class OrderEventsConsumer {
   #consumer: Consumer<string, string, string, string> | undefined;
   #running: Promise<void> | undefined;
   #lag = new Map<string, bigint[]>();
-  readonly #apply: ApplyOrderEvent;
+  readonly #handler: OrderEventHandler | undefined;
 
   constructor(
     pool: pg.Pool,
     settings: ConsumerSettings,
     logger: Logger,
-    apply: ApplyOrderEvent = applyOrderEvent,
+    handler?: OrderEventHandler,
   ) {
     this.#pool = pool;
     this.#settings = settings;
-    this.#apply = apply;
+    this.#handler = handler;
     this.#logger = logger.child({ component: 'order-events-consumer', group: settings.groupId });
     lagGauge.addCallback((observer) => {
       for (const [topic, partitions] of this.#lag)
@@ -192,12 +203,38 @@ export class OrderEventsConsumer {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const event = parseOrderEvent(message.value, message.headers.get('schema-version'));
-        const applied = await this.#apply(this.#pool, event);
-        handled.add(1, { type: event.type, result: applied ? 'applied' : 'duplicate' });
-        this.#logger.debug(
-          { eventId: event.eventId, type: event.type, applied },
-          applied ? 'order event applied' : 'order event already applied',
-        );
+        const epoch = relayEpochOf(message);
+        const handler = this.#handler;
+        const result = handler
+          ? (await handler(event))
+            ? 'applied'
+            : 'duplicate'
+          : await withTransaction(this.#pool, async (client) => {
+              const { topic, partition } = message;
+              if (
+                epoch !== undefined &&
+                !(await admitRelayEpoch(client, { topic, partition, epoch }))
+              )
+                return 'fenced';
+              return (await applyOrderEvent(client, event)) ? 'applied' : 'duplicate';
+            });
+        handled.add(1, { type: event.type, result });
+        if (result === 'fenced')
+          this.#logger.info(
+            {
+              eventId: event.eventId,
+              type: event.type,
+              relayEpoch: String(epoch),
+              partition: message.partition,
+              offset: String(message.offset),
+            },
+            'order event from a superseded outbox relay skipped; its current leader sends it again',
+          );
+        else
+          this.#logger.debug(
+            { eventId: event.eventId, type: event.type, applied: result === 'applied' },
+            result === 'applied' ? 'order event applied' : 'order event already applied',
+          );
         return;
       } catch (error) {
         if (error instanceof PoisonMessageError) {
@@ -255,5 +292,14 @@ export class OrderEventsConsumer {
 
   #active(): boolean {
     return !this.#stopping;
+  }
+}
+
+function relayEpochOf(message: OrderMessage): bigint | undefined {
+  try {
+    return readRelayEpoch(message.headers.get(RELAY_EPOCH_HEADER));
+  } catch (error) {
+    if (error instanceof EventSchemaError) throw new PoisonMessageError(error.message);
+    throw error;
   }
 }

@@ -9,48 +9,46 @@ export function pointsFor(totalCents: number): number {
 }
 
 /**
- * Applies an order event to the customer's stats and loyalty ledger exactly once: the event
- * id is recorded in the same transaction as the effect, so a redelivery changes nothing.
- * Returns false when the event had already been applied.
+ * Applies an order event to the customer's stats and loyalty ledger exactly once, in the
+ * caller's transaction: the event id is recorded together with the effect, so a redelivery
+ * changes nothing. Returns false when the event had already been applied.
  */
-export async function applyOrderEvent(pool: pg.Pool, event: OrderEvent): Promise<boolean> {
-  return withTransaction(pool, async (client) => {
-    const recorded = await client.query(
-      'INSERT INTO processed_events (event_id, event_type) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING',
-      [event.eventId, event.type],
-    );
-    if (recorded.rowCount === 0) return false;
-    if (event.type !== 'order.completed') return true;
+export async function applyOrderEvent(client: pg.ClientBase, event: OrderEvent): Promise<boolean> {
+  const recorded = await client.query(
+    'INSERT INTO processed_events (event_id, event_type) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING',
+    [event.eventId, event.type],
+  );
+  if (recorded.rowCount === 0) return false;
+  if (event.type !== 'order.completed') return true;
 
-    const { customerId } = event.order;
-    const known = await client.query('SELECT 1 FROM customers WHERE id = $1', [customerId]);
-    if (known.rowCount === 0) throw new PoisonMessageError(`no customer has id ${customerId}`);
+  const { customerId } = event.order;
+  const known = await client.query('SELECT 1 FROM customers WHERE id = $1', [customerId]);
+  if (known.rowCount === 0) throw new PoisonMessageError(`no customer has id ${customerId}`);
 
+  await client.query(
+    `INSERT INTO customer_stats (customer_id, orders_completed, total_spent_cents, last_order_at)
+     VALUES ($1, 1, $2, $3)
+     ON CONFLICT (customer_id) DO UPDATE SET
+       orders_completed = customer_stats.orders_completed + 1,
+       total_spent_cents = customer_stats.total_spent_cents + EXCLUDED.total_spent_cents,
+       last_order_at = GREATEST(customer_stats.last_order_at, EXCLUDED.last_order_at)`,
+    [customerId, event.order.totalCents, event.occurredAt],
+  );
+  for (const line of event.order.lines) {
     await client.query(
-      `INSERT INTO customer_stats (customer_id, orders_completed, total_spent_cents, last_order_at)
-       VALUES ($1, 1, $2, $3)
-       ON CONFLICT (customer_id) DO UPDATE SET
-         orders_completed = customer_stats.orders_completed + 1,
-         total_spent_cents = customer_stats.total_spent_cents + EXCLUDED.total_spent_cents,
-         last_order_at = GREATEST(customer_stats.last_order_at, EXCLUDED.last_order_at)`,
-      [customerId, event.order.totalCents, event.occurredAt],
+      `INSERT INTO customer_item_counts (customer_id, menu_item_id, quantity) VALUES ($1, $2, $3)
+       ON CONFLICT (customer_id, menu_item_id) DO UPDATE SET quantity = customer_item_counts.quantity + EXCLUDED.quantity`,
+      [customerId, line.menuItemId, line.quantity],
     );
-    for (const line of event.order.lines) {
-      await client.query(
-        `INSERT INTO customer_item_counts (customer_id, menu_item_id, quantity) VALUES ($1, $2, $3)
-         ON CONFLICT (customer_id, menu_item_id) DO UPDATE SET quantity = customer_item_counts.quantity + EXCLUDED.quantity`,
-        [customerId, line.menuItemId, line.quantity],
-      );
-    }
-    const points = pointsFor(event.order.totalCents);
-    if (points > 0) {
-      await client.query(
-        `INSERT INTO loyalty_entries (customer_id, order_id, event_id, points, reason) VALUES ($1, $2, $3, $4, 'earned')`,
-        [customerId, event.order.id, event.eventId, points],
-      );
-    }
-    return true;
-  });
+  }
+  const points = pointsFor(event.order.totalCents);
+  if (points > 0) {
+    await client.query(
+      `INSERT INTO loyalty_entries (customer_id, order_id, event_id, points, reason) VALUES ($1, $2, $3, $4, 'earned')`,
+      [customerId, event.order.id, event.eventId, points],
+    );
+  }
+  return true;
 }
 
 export class NotEnoughPointsError extends Error {

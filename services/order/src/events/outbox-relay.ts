@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import pg from 'pg';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { RELAY_EPOCH_HEADER } from '@everything/events';
 import { superviseLoop } from '@everything/lifecycle';
 import type { Logger } from '@everything/logger';
 import { connectionOptions, type PostgresConfig } from '@everything/postgres';
@@ -20,6 +21,11 @@ interface OutboxRow {
 // Any 64-bit key no other lock in order_db uses; replicas compete for it to elect the relay.
 const RELAY_LOCK = 4_242_001;
 
+/** The relay's epoch was superseded: another relay leads now, so this one stops. */
+class RelayFencedError extends Error {
+  override name = 'RelayFencedError';
+}
+
 const tracer = trace.getTracer('everything.order.outbox-relay');
 
 /**
@@ -29,6 +35,18 @@ const tracer = trace.getTracer('everything.order.outbox-relay');
  * acknowledged it; if Kafka is down the events wait in the outbox and go out, in order, when
  * it returns. A crash between the two steps republishes a batch: consumers deduplicate on the
  * event id, which is in every message's headers.
+ *
+ * Fencing. A lock is no guard for a write that lands elsewhere: a relay that loses its lock
+ * (its session cut off, its process paused) may already have a batch on its way to Kafka, and
+ * that send can land after the next leader has published. So leadership has an epoch: taking
+ * the lock advances `outbox_relay_epoch` in the same step, every message carries its relay's
+ * epoch in the `relay-epoch` header, and a batch is marked published only while its epoch is
+ * still the current one. A stale leader can therefore still finish a send, but nothing else:
+ * it cannot mark, so the current leader publishes the same events again (same event ids)
+ * under the newer epoch, and a consumer that has applied an epoch on a partition refuses any
+ * later message there with a lower one. Per partition is enough, as order is only promised
+ * per order (the message key), and a stale message that lands before the new leader's first
+ * one on its partition is still in order there.
  */
 export class OutboxRelay {
   readonly #config: PostgresConfig;
@@ -102,11 +120,12 @@ export class OutboxRelay {
         await this.#pause(2_000);
       }
       if (!this.#active()) return;
-      this.#logger.info('relaying the outbox');
+      const epoch = await this.#advanceEpoch(client);
+      this.#logger.info({ epoch }, 'relaying the outbox');
       await client.query('LISTEN outbox');
       await this.#ensureTopic();
       while (this.#active()) {
-        const published = await this.#publishBatch(client, producer);
+        const published = await this.#publishBatch(client, producer, epoch);
         if (published === 0) await this.#pause(this.#pollMs);
       }
     } finally {
@@ -115,9 +134,26 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Called holding the lock: this relay's epoch, newer than any earlier leader's. It is at least
+   * the database's clock in milliseconds, so it keeps rising even after order_db is restored
+   * from a backup, when counting on from the restored value would repeat epochs consumers saw.
+   */
+  async #advanceEpoch(client: pg.Client): Promise<string> {
+    const { rows } = await client.query<{ epoch: string }>(
+      `UPDATE outbox_relay_epoch
+          SET epoch = GREATEST(epoch + 1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+       RETURNING epoch::text`,
+    );
+    const epoch = rows[0]?.epoch;
+    if (epoch === undefined) throw new Error('outbox_relay_epoch has no row: run the migrations');
+    return epoch;
+  }
+
   async #publishBatch(
     client: pg.Client,
     producer: Producer<string, string, string, string>,
+    epoch: string,
   ): Promise<number> {
     const { rows } = await client.query<OutboxRow>(
       `SELECT id, event_id, order_id, type, schema_version, occurred_at, payload, trace_context
@@ -152,6 +188,7 @@ export class OutboxRelay {
             'schema-version': String(row.schema_version),
             'occurred-at': row.occurred_at.toISOString(),
             'content-type': 'application/json',
+            [RELAY_EPOCH_HEADER]: epoch,
           };
           const span = spans[index];
           if (span) propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
@@ -172,9 +209,17 @@ export class OutboxRelay {
       throw error;
     }
     for (const span of spans) span.end();
-    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
-      rows.map((row) => row.id),
-    ]);
+    // Marks only under the current epoch. The share lock makes a new leader's advance wait for
+    // a mark already under way, and a mark that waited on an advance finds the epoch changed and
+    // marks nothing: either way, a batch marked here was acknowledged before any message of a
+    // newer epoch was sent.
+    const marked = await client.query(
+      `WITH leader AS (SELECT epoch FROM outbox_relay_epoch WHERE epoch = $2 FOR SHARE)
+       UPDATE outbox SET published_at = now() FROM leader WHERE outbox.id = ANY($1::bigint[])`,
+      [rows.map((row) => row.id), epoch],
+    );
+    if (marked.rowCount === 0)
+      throw new RelayFencedError(`relay epoch ${epoch} was superseded; another relay leads`);
     this.#logger.debug({ events: rows.length }, 'published outbox events');
     return rows.length;
   }

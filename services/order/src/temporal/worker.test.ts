@@ -41,7 +41,7 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
         plugins: [tracing],
         workflowBundlePath: bundle,
         // Smaller than the orders of the last test: evicted workflows must replay and go on.
-        sizing: { ...piWorkerSizing, maxCachedWorkflows: 2 },
+        sizing: { ...piWorkerSizing, maxCachedWorkflows: piWorkerSizing.workflowTaskSlots },
       },
     });
     await app.start('127.0.0.1', 0);
@@ -100,7 +100,9 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
     const { items } = await app.catalog.list();
     const espresso = items.find((item) => item.name === 'Espresso');
     assert.ok(espresso);
-    const orderIds = Array.from({ length: 5 }, () => randomUUID());
+    const orderIds = Array.from({ length: piWorkerSizing.workflowTaskSlots * 2 }, () =>
+      randomUUID(),
+    );
     for (const orderId of orderIds) {
       await app.ordering.place({
         orderId,
@@ -119,18 +121,32 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
     }
   });
 
-  test('refuses more pollers than task slots, naming the variable', async () => {
-    await assert.rejects(
-      createOrderWorker({
-        connection: deps.temporal.connection,
-        namespace: deps.temporal.namespace,
-        taskQueue: `refused-${randomUUID()}`,
-        activities: {} as never,
-        plugins: [],
-        workflowBundlePath: bundle,
-        sizing: { ...piWorkerSizing, workflowTaskSlots: 2, workflowTaskPollers: 3 },
-      }),
-      /TEMPORAL_WORKFLOW_TASK_POLLERS/,
-    );
-  });
+  const refusedSizings = [
+    {
+      what: 'a workflow cache smaller than its task slots',
+      sizing: { ...piWorkerSizing, workflowTaskSlots: 4, maxCachedWorkflows: 2 },
+      variable: /TEMPORAL_MAX_CACHED_WORKFLOWS/,
+    },
+    {
+      what: 'more pollers than task slots',
+      sizing: { ...piWorkerSizing, workflowTaskSlots: 2, workflowTaskPollers: 3 },
+      variable: /TEMPORAL_WORKFLOW_TASK_POLLERS/,
+    },
+  ];
+  for (const { what, sizing, variable } of refusedSizings) {
+    test(`refuses ${what}, naming the variable`, async () => {
+      await assert.rejects(
+        createOrderWorker({
+          connection: deps.temporal.connection,
+          namespace: deps.temporal.namespace,
+          taskQueue: `refused-${randomUUID()}`,
+          activities: {} as never,
+          plugins: [],
+          workflowBundlePath: bundle,
+          sizing,
+        }),
+        variable,
+      );
+    });
+  }
 });

@@ -87,6 +87,13 @@ export async function createOrderWorker(options: {
   if (sizing.workflowTaskPollers > sizing.workflowTaskSlots) {
     throw new Error('TEMPORAL_WORKFLOW_TASK_POLLERS: must not exceed TEMPORAL_WORKFLOW_TASK_SLOTS');
   }
+  // A cache smaller than the task slots starves the worker: measured here, orders then waited
+  // 10 s (the sticky queue's schedule-to-start timeout) to a minute for their next workflow task.
+  if (sizing.maxCachedWorkflows > 0 && sizing.maxCachedWorkflows < sizing.workflowTaskSlots) {
+    throw new Error(
+      'TEMPORAL_MAX_CACHED_WORKFLOWS: must be 0 (no cache) or at least TEMPORAL_WORKFLOW_TASK_SLOTS',
+    );
+  }
   if (sizing.activityTaskPollers > sizing.activityTaskSlots) {
     throw new Error('TEMPORAL_ACTIVITY_TASK_POLLERS: must not exceed TEMPORAL_ACTIVITY_TASK_SLOTS');
   }
