@@ -3,6 +3,7 @@
 // cluster DNS names mapped to the test stack. Ready means what the readiness probe asks.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createECDH } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -46,12 +47,23 @@ async function freePort(): Promise<number> {
 }
 
 /** Secrets of `make secrets`, as the test stack knows them. */
+/** A P-256 pair, as scripts/vapid-keys.sh makes for the vapid-keys Secret (Web Push). */
+const vapid = createECDH('prime256v1');
+vapid.generateKeys();
+const vapidPrivateKey = vapid.getPrivateKey();
+
 const secrets: Record<string, () => string> = {
   'order-db-credentials/password': () => required('ORDER_DB_PASSWORD'),
   'customer-db-credentials/password': () => required('CUSTOMER_DB_PASSWORD'),
   'jwt-signing-key/key': () => 'k8s-run-test-signing-key-of-at-least-32-characters',
   'bootstrap-admin/email': () => 'admin@k8s-run-test.example',
   'bootstrap-admin/password': () => 'k8s-run-test-admin-password',
+  'vapid-keys/public-key': () => vapid.getPublicKey('base64url'),
+  // 32 bytes whatever the key's leading zeros, as web-push requires.
+  'vapid-keys/private-key': () =>
+    Buffer.concat([Buffer.alloc(32 - vapidPrivateKey.length), vapidPrivateKey]).toString(
+      'base64url',
+    ),
 };
 
 /** Where the image keeps the order workflows, bundled at its build (docker/Dockerfile). */
