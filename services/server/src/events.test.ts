@@ -187,9 +187,14 @@ describe('server-sent events', () => {
         headers: { authorization: `Bearer ${grace}` },
         signal: controller.signal,
       });
+    // Held until the end: fetch cancels the body of a Response once it is garbage, which would
+    // close its stream and free its place early.
+    const streams: Response[] = [];
     try {
-      for (let count = 0; count < MAX_STREAMS_PER_CALLER; count += 1)
-        assert.equal((await open(placed.id)).status, 200);
+      for (let count = 0; count < MAX_STREAMS_PER_CALLER; count += 1) {
+        streams.push(await open(placed.id));
+        assert.equal(streams.at(-1)?.status, 200);
+      }
       // A 404 would mean the order service was asked about the order before the cap was checked.
       assert.equal((await open(randomUUID())).status, 429);
     } finally {

@@ -147,10 +147,14 @@ describe('the pickup display', () => {
     const key = await displayKey();
     const controller = new AbortController();
     try {
-      const statuses = [];
-      for (let count = 0; count < 9; count += 1)
-        statuses.push((await openStream(key, controller)).status);
-      assert.deepEqual(statuses, [...Array<number>(8).fill(200), 429]);
+      // Held until the end: fetch cancels the body of a Response once it is garbage, which
+      // would close its stream and free its place early.
+      const streams: Response[] = [];
+      for (let count = 0; count < 9; count += 1) streams.push(await openStream(key, controller));
+      assert.deepEqual(
+        streams.map((stream) => stream.status),
+        [...Array<number>(8).fill(200), 429],
+      );
     } finally {
       controller.abort();
     }
