@@ -64,6 +64,7 @@ export interface Pod {
     name: string;
     namespace: string;
     creationTimestamp: string;
+    deletionTimestamp?: string;
     labels?: Record<string, string>;
     ownerReferences?: { kind: string; name: string }[];
   };

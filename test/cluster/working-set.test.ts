@@ -29,31 +29,49 @@ test("each app container's working set, against its request and limit", async ()
       await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`]),
     ) as Summary;
   // A pod started moments ago (the disruption-budget test evicts one) is in the kubelet's
-  // summary only after its first stats collection, some seconds later.
-  const names = new Set(
-    [
-      ...(await pods('staging', 'app in (server,order,customer)')),
-      ...(await pods('prod', 'app in (server,order,customer)')),
-    ].map((pod) => pod.metadata.name),
-  );
+  // summary only after its first stats collection, some seconds later; one on its way out is
+  // not measured. Both are asked again on every look.
+  const running = async () =>
+    new Set(
+      [
+        ...(await pods('staging', 'app in (server,order,customer)')),
+        ...(await pods('prod', 'app in (server,order,customer)')),
+      ]
+        .filter((pod) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp)
+        .map((pod) => pod.metadata.name),
+    );
   let summary = await readSummary();
+  let missing: string[] = [];
   await eventually(
-    'the kubelet reports every app pod',
+    'the kubelet reports every running app pod',
     async () => {
+      const names = await running();
       summary = await readSummary();
-      const reported = summary.pods.filter(
-        (entry) =>
-          names.has(entry.podRef.name) &&
-          entry.containers.some((container) => (container.memory?.workingSetBytes ?? 0) > 0),
+      const reported = new Set(
+        summary.pods
+          .filter((entry) =>
+            entry.containers.some((container) => (container.memory?.workingSetBytes ?? 0) > 0),
+          )
+          .map((entry) => entry.podRef.name),
       );
-      return reported.length === names.size;
+      missing = [...names].filter((name) => !reported.has(name));
+      return missing.length === 0;
     },
     90_000,
-  );
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}; not reported: ${missing.join(', ')}`);
+  });
   const rows: string[] = [];
   for (const namespace of ['staging', 'prod']) {
     for (const pod of await pods(namespace, 'app in (server,order,customer)')) {
       for (const container of pod.spec.containers) {
+        const status = pod.status.containerStatuses?.find((entry) => entry.name === container.name);
+        assert.notEqual(
+          status?.lastState?.terminated?.reason,
+          'OOMKilled',
+          `${pod.metadata.name} was never OOM-killed`,
+        );
+        if (pod.status.phase !== 'Running' || pod.metadata.deletionTimestamp) continue;
         const stats = summary.pods
           .find(
             (entry) =>
@@ -68,12 +86,6 @@ test("each app container's working set, against its request and limit", async ()
         );
         assert.ok(workingSet > 0, `the kubelet reports ${pod.metadata.name}`);
         if (limit) assert.ok(workingSet < limit, `${pod.metadata.name} is below its limit`);
-        const status = pod.status.containerStatuses?.find((entry) => entry.name === container.name);
-        assert.notEqual(
-          status?.lastState?.terminated?.reason,
-          'OOMKilled',
-          `${pod.metadata.name} was never OOM-killed`,
-        );
       }
     }
   }
