@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; everything else is in scripts/ (and k8s/Makefile).
-.PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench help \
+.PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench bench-check help \
   cluster-up cluster-down test-cluster build-all secrets deploy-infra deploy-staging deploy-prod verify
 
 help: ## List the targets
@@ -38,10 +38,15 @@ stack-up: ## Start only the infrastructure of the dev stack (to run one service 
 stack-down: ## Stop the infrastructure of the dev stack
 	@STACK=dev scripts/stack.sh down
 
-bench: ## Memory in cgroups at the charts' limits, idle and loaded, throughput before/after (`make stack-up`; root)
-	@bash -c 'source scripts/toolchain.sh && ensure_node_modules && export STACK=dev && source scripts/env/dev.sh \
-	  && load_stack_secrets && export PG_PORT VALKEY_PORT KAFKA_PORT TEMPORAL_PORT ENVIRONMENT \
-	  && node scripts/bundle.ts && node bench/service-memory.ts'
+# The benches run against the dev stack's servers, on databases of their own.
+BENCH_STACK = source scripts/toolchain.sh && ensure_node_modules && export STACK=dev && source scripts/env/dev.sh \
+  && load_stack_secrets && export PG_PORT VALKEY_PORT KAFKA_PORT TEMPORAL_PORT ENVIRONMENT && node scripts/bundle.ts
+
+bench: ## Hot paths against their limits (bench/results/), then memory in cgroups, before/after (`make stack-up`; root)
+	@bash -c '$(BENCH_STACK) && node bench/throughput.ts && node bench/service-memory.ts'
+
+bench-check: ## The hot paths only; fails when a ratio fell beyond the tolerance below bench/baseline.json
+	@bash -c '$(BENCH_STACK) && node bench/throughput.ts --check'
 
 # A real single-node Kubernetes on this machine (root), with the system deployed on it:
 # see k8s/README.md, "Try it on one machine".

@@ -10,22 +10,30 @@
 // open orders (Temporal's workflow cache is bounded by TEMPORAL_MAX_CACHED_WORKFLOWS).
 // Runs against the dev stack's servers (`make stack-up`), as root (it creates cgroups):
 // `make bench`. BENCH_VARIANTS=after measures only the bundle.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdirSync, openSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { parseAllDocuments } from 'yaml';
+import {
+  adminToken,
+  bundleWorkflows,
+  call,
+  dropDatabases,
+  environments,
+  expectStatus,
+  freshDatabases,
+  logDir,
+  migrate,
+  registerCustomers,
+  root,
+  terminateWorkflows,
+  waitReady,
+  type Service,
+} from './bench-stack.ts';
 import { MemoryCgroup, type MemoryFigures } from './memory-cgroup.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const MENU_READS = 1_000;
 const ORDERS = 500;
 const COMPLETED = 200;
@@ -36,7 +44,6 @@ const CONCURRENCY = 4;
 /** Orders per customer: 20 lattes (80.00) stay under the tab's limit of 100.00. */
 const ORDERS_PER_CUSTOMER = 20;
 
-type Service = 'server' | 'order' | 'customer';
 const mib = (value: number) => `${value.toFixed(0)} MiB`;
 const services: Service[] = ['server', 'order', 'customer'];
 
@@ -46,28 +53,6 @@ const goals: Record<Service, { idle: number; loaded: number }> = {
   customer: { idle: 96, loaded: 112 },
   order: { idle: 160, loaded: 192 },
 };
-
-// The stack (scripts/env/dev.sh defaults; `make bench` exports them with the secrets).
-const stackEnv = (name: string, fallback?: string): string => {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined) throw new Error(`${name} is not set (run through make bench)`);
-  return value;
-};
-const stack = {
-  pgPort: stackEnv('PG_PORT', '5432'),
-  valkeyPort: stackEnv('VALKEY_PORT', '6379'),
-  kafkaPort: stackEnv('KAFKA_PORT', '9092'),
-  temporalPort: stackEnv('TEMPORAL_PORT', '7233'),
-  namespace: stackEnv('ENVIRONMENT', 'dev'),
-  superuserPassword: stackEnv('PG_SUPERUSER_PASSWORD'),
-  orderDbPassword: stackEnv('ORDER_DB_PASSWORD'),
-  customerDbPassword: stackEnv('CUSTOMER_DB_PASSWORD'),
-};
-const ports = { server: 48080, order: 45051, customer: 45052 };
-/** Each service's log lines (warnings and errors), one file per run and service. */
-const logDir = `${root}.dev/bench`;
-mkdirSync(logDir, { recursive: true });
-const admin = { email: 'bench-admin@everything.local', password: 'bench admin password' };
 
 // ---- the charts: limits and the environment that shapes memory ----------------------------
 
@@ -201,148 +186,7 @@ async function startService(
   return { child, cgroup, exit, stderr };
 }
 
-async function migrate(service: 'order' | 'customer', env: Record<string, string>) {
-  const child = spawn(process.execPath, [`services/${service}/src/migrate.ts`, '-y'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`migrating ${service} failed (${String(code)})`);
-}
-
-/** Fresh databases for one variant, owned by the stack's service users. */
-async function freshDatabases(run: string) {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: Number(stack.pgPort),
-    user: 'postgres',
-    password: stack.superuserPassword,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
-    for (const [name, owner] of [
-      [`order_db_bench_${run}`, 'order_service'],
-      [`customer_db_bench_${run}`, 'customer_service'],
-    ] as const) {
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.query(`CREATE DATABASE ${name} OWNER ${owner}`);
-    }
-  } finally {
-    await client.end();
-  }
-}
-
-async function dropDatabases(run: string) {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: Number(stack.pgPort),
-    user: 'postgres',
-    password: stack.superuserPassword,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
-    for (const name of [`order_db_bench_${run}`, `customer_db_bench_${run}`])
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-function environments(run: string) {
-  const quiet = { LOG_LEVEL: 'warn', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0' };
-  const topic = `bench.${run}.orders.v1`;
-  const kafka = { KAFKA_BROKERS: `127.0.0.1:${stack.kafkaPort}`, ORDER_EVENTS_TOPIC: topic };
-  const db = (name: 'order' | 'customer', password: string) => ({
-    DB_HOST: '127.0.0.1',
-    DB_PORT: stack.pgPort,
-    DB_NAME: `${name}_db_bench_${run}`,
-    DB_USER: `${name}_service`,
-    DB_PASSWORD: password,
-  });
-  const valkey = `redis://127.0.0.1:${stack.valkeyPort}`;
-  return {
-    customer: {
-      ...quiet,
-      ...kafka,
-      ...db('customer', stack.customerDbPassword),
-      GRPC_HOST: '127.0.0.1',
-      GRPC_PORT: String(ports.customer),
-      ORDER_EVENTS_DLQ_TOPIC: `${topic}.dlq`,
-      CONSUMER_GROUP_ID: `bench-${run}`,
-    },
-    order: {
-      ...quiet,
-      ...kafka,
-      ...db('order', stack.orderDbPassword),
-      GRPC_HOST: '127.0.0.1',
-      GRPC_PORT: String(ports.order),
-      VALKEY_URL: valkey,
-      VALKEY_KEY_PREFIX: `bench:${run}:order:`,
-      CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
-      TEMPORAL_ADDRESS: `127.0.0.1:${stack.temporalPort}`,
-      TEMPORAL_NAMESPACE: stack.namespace,
-      TEMPORAL_TASK_QUEUE: `bench-${run}`,
-      // A loaded machine is slow: the deadlines must not turn the load into errors.
-      UPSTREAM_TIMEOUT_MS: '15000',
-      // As the image runs it: from workflow code bundled ahead of time.
-      TEMPORAL_WORKFLOW_BUNDLE: workflowBundle,
-      // Open orders stay open for the whole run.
-      ORDER_ACCEPT_TIMEOUT_SECONDS: '3600',
-    },
-    server: {
-      ...quiet,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(ports.server),
-      ORDER_SERVICE_ADDRESS: `127.0.0.1:${ports.order}`,
-      CUSTOMER_SERVICE_ADDRESS: `127.0.0.1:${ports.customer}`,
-      VALKEY_URL: valkey,
-      VALKEY_KEY_PREFIX: `bench:${run}:server:`,
-      JWT_SECRET: stackEnv('JWT_SECRET', 'a bench secret that is long enough to be accepted'),
-      BOOTSTRAP_ADMIN_EMAIL: admin.email,
-      BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-      UPSTREAM_TIMEOUT_MS: '15000',
-      // The load comes from one address and a few accounts: the limits are not what is measured.
-      RATE_LIMIT_PER_MINUTE: '100000',
-      AUTH_RATE_LIMIT_PER_MINUTE: '10000',
-    },
-  };
-}
-
 // ---- the load -----------------------------------------------------------------------------
-
-const base = `http://127.0.0.1:${ports.server}`;
-
-async function call(
-  method: string,
-  route: string,
-  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: {
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-}
-
-async function expectStatus(
-  expected: number,
-  promise: Promise<{ status: number; body: unknown }>,
-  what: string,
-): Promise<unknown> {
-  const { status, body } = await promise;
-  if (status !== expected) throw new Error(`${what}: ${status} ${JSON.stringify(body)}`);
-  return body;
-}
 
 interface Timing {
   count: number;
@@ -373,57 +217,6 @@ const percentile = (values: number[], p: number) => {
 
 const timingLine = (name: string, timing: Timing) =>
   `${name.padEnd(22)} ${(timing.count / timing.seconds).toFixed(1).padStart(7)} /s   p50 ${percentile(timing.latenciesMs, 50).toFixed(1)} ms   p95 ${percentile(timing.latenciesMs, 95).toFixed(1)} ms`;
-
-async function waitReady(running: Record<Service, Running>) {
-  for (let attempt = 0; attempt < 240; attempt += 1) {
-    for (const [service, { exit, child }] of Object.entries(running)) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        const { code, signal } = await exit;
-        throw new Error(`${service} exited (${String(code ?? signal)}) before it was ready`);
-      }
-    }
-    const ready = await fetch(`${base}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return;
-    await sleep(500);
-  }
-  throw new Error('the server never became ready');
-}
-
-interface Customer {
-  token: string;
-}
-async function registerCustomers(count: number): Promise<Customer[]> {
-  const customers: Customer[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const body = (await expectStatus(
-      201,
-      call('POST', '/v1/auth/register', {
-        body: {
-          email: `bench-${randomUUID()}@example.com`,
-          password: 'bench password',
-          displayName: `Bench ${index}`,
-        },
-      }),
-      'register',
-    )) as { accessToken: string };
-    customers.push({ token: body.accessToken });
-  }
-  return customers;
-}
-
-async function adminToken(): Promise<string> {
-  for (let attempt = 0; attempt < 60; attempt += 1) {
-    const { status, body } = await call('POST', '/v1/auth/login', {
-      body: admin,
-    });
-    if (status === 200) return (body as { accessToken: string }).accessToken;
-    await sleep(500);
-  }
-  throw new Error('the bootstrap admin never could sign in');
-}
 
 /** Requests answered 503 (the order service busy past the server's deadline), retried. */
 const unavailable = { count: 0 };
@@ -503,7 +296,7 @@ async function runVariant(variant: Variant): Promise<Result> {
   const run = `${variant.name}_${Date.now().toString(36)}`;
   console.log(`\n== ${variant.name}: ${variant.describe}`);
   await freshDatabases(run);
-  const env = environments(run);
+  const env = environments(run, workflowBundle);
   await migrate('order', env.order);
   await migrate('customer', env.customer);
   const running: Partial<Record<Service, Running>> = {};
@@ -592,25 +385,6 @@ async function runVariant(variant: Variant): Promise<Result> {
   }
 }
 
-/** The bench's open orders leave nothing running in the dev stack's Temporal. */
-async function terminateWorkflows(taskQueue: string) {
-  const connection = await Connection.connect({ address: `127.0.0.1:${stack.temporalPort}` });
-  try {
-    const client = new Client({ connection, namespace: stack.namespace });
-    const open = client.workflow.list({
-      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-    });
-    for await (const workflow of open) {
-      await client.workflow
-        .getHandle(workflow.workflowId, workflow.runId)
-        .terminate('bench finished')
-        .catch(() => undefined);
-    }
-  } finally {
-    await connection.close();
-  }
-}
-
 // ---- report -------------------------------------------------------------------------------
 
 function report(results: Result[]) {
@@ -663,12 +437,7 @@ function report(results: Result[]) {
   }
 }
 
-const workflowBundle = path.join(await mkdtemp(path.join(tmpdir(), 'bench-')), 'workflows.js');
-await promisify(execFile)(
-  process.execPath,
-  ['services/order/src/bundle-workflows.ts', workflowBundle],
-  { cwd: root },
-);
+const workflowBundle = await bundleWorkflows();
 const chosen = (process.env.BENCH_VARIANTS ?? 'before,after').split(',');
 const results: Result[] = [];
 for (const variant of variants.filter((candidate) => chosen.includes(candidate.name)))

@@ -41,6 +41,8 @@ interface RequestOptions {
   /** A display key instead of the signed-in user's token. */
   token?: string;
   signal?: AbortSignal;
+  /** How the browser's HTTP cache takes part (fetch's `cache`); by default as the answer says. */
+  cache?: RequestCache;
 }
 
 let refreshing: Promise<boolean> | undefined;
@@ -110,6 +112,7 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: options.signal,
+      cache: options.cache,
     });
   } catch (error) {
     if (options.signal?.aborted) throw error;

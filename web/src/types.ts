@@ -2111,15 +2111,22 @@ export interface paths {
     get: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description ETags of menus the client holds; a match is a 304 without a body. */
+          'if-none-match'?: string;
+        };
         path?: never;
         cookie?: never;
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The menu. */
         200: {
           headers: {
+            /** @description `public, max-age=5` */
+            'cache-control'?: string;
+            /** @description Strong validator of the menu; equal on every replica for an equal menu. */
+            etag?: string;
             [name: string]: unknown;
           };
           content: {
@@ -2146,6 +2153,39 @@ export interface paths {
                 /** @description With every option group at its default. */
                 priceCents: number;
               }[];
+            };
+          };
+        };
+        /** @description Not Modified: the menu is the one the client holds. */
+        304: {
+          headers: {
+            /** @description `public, max-age=5` */
+            'cache-control'?: string;
+            /** @description Strong validator of the menu; equal on every replica for an equal menu. */
+            etag?: string;
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request does not match this document; `errors` names each field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              status: number;
+              title: string;
+              type: string;
             };
           };
         };

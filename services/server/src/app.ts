@@ -8,6 +8,7 @@ import type { Valkey } from '@everything/valkey';
 import { sessionRoleFrom } from './auth/session-role.ts';
 import { pickupViewer, registerTokens, signedIn, type TokenSettings } from './auth/tokens.ts';
 import { FavoritesCache } from './favorites-cache.ts';
+import { MENU_MAX_AGE_MS, MenuCopy, menuChangeChannel } from './menu-copy.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
 import { exactDocument } from './openapi-document.ts';
 import { requestValidator } from './request-validation.ts';
@@ -41,6 +42,8 @@ export interface ServerDeps {
   isAccepting: () => boolean;
   /** The built web app; none serves the API alone. */
   webRoot?: string;
+  /** How old the menu copy may grow (MENU_MAX_AGE_MS); tests lengthen it to see pub/sub alone. */
+  menuMaxAgeMs?: number;
 }
 
 /** Builds the HTTP app without listening: tests build it with their own dependencies. */
@@ -102,7 +105,10 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
   healthRoutes(app, deps.peers, deps.isAccepting, Math.min(deps.upstreamTimeoutMs, 1_000));
-  menuRoutes(app, deps.menu, deps.upstreamTimeoutMs);
+  const menuCopy = new MenuCopy(deps.menuMaxAgeMs ?? MENU_MAX_AGE_MS);
+  const menuChanges = menuChangeChannel(deps.valkey, () => menuCopy.invalidate(), deps.logger);
+  app.addHook('onClose', () => menuChanges.close());
+  menuRoutes(app, deps.menu, menuCopy, deps.upstreamTimeoutMs);
   authRoutes(app, deps.customers, {
     timeoutMs: deps.upstreamTimeoutMs,
     rateLimitPerMinute: deps.rateLimits.authPerMinute,
@@ -140,7 +146,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       timeoutMs: deps.upstreamTimeoutMs,
     });
     eventRoutes(scope, { orders: deps.orders, stream, timeoutMs: deps.upstreamTimeoutMs });
-    menuAdminRoutes(scope, deps.menu, deps.upstreamTimeoutMs);
+    menuAdminRoutes(scope, deps.menu, menuChanges.announce, deps.upstreamTimeoutMs);
     displayKeyRoutes(scope, deps.valkey);
     scheduleRoutes(scope, { schedules: deps.schedules, timeoutMs: deps.upstreamTimeoutMs });
     return Promise.resolve();

@@ -15,7 +15,10 @@ interface Parameter {
 interface Operation {
   parameters?: Parameter[];
   requestBody?: { required: boolean; content: Record<string, { schema: SchemaObject }> };
-  responses: Record<string, { content?: Record<string, unknown> }>;
+  responses: Record<
+    string,
+    { content?: Record<string, unknown>; headers?: Record<string, { schema: object }> }
+  >;
   security?: unknown[];
 }
 interface SchemaObject {
@@ -86,6 +89,20 @@ test('Idempotency-Key is a required header of both ways to place an order, and i
   });
   assert.equal(missing.statusCode, 400);
   assert.equal(missing.json<{ type: string }>().type, '/problems/idempotency-key-required');
+});
+
+test('the menu declares its 304, the ETag and Cache-Control it answers with, and If-None-Match', () => {
+  const menu = operation('/v1/menu', 'get');
+  const ifNoneMatch = menu.parameters?.find((parameter) => parameter.name === 'if-none-match');
+  assert.equal(ifNoneMatch?.in, 'header');
+  assert.notEqual(ifNoneMatch.required, true);
+  for (const status of ['200', '304']) {
+    assert.deepEqual(Object.keys(menu.responses[status]?.headers ?? {}).sort(), [
+      'cache-control',
+      'etag',
+    ]);
+  }
+  assert.equal(menu.responses['304']?.content, undefined, 'a 304 has no body');
 });
 
 test('the status filter lists its values, sent comma-separated; e-mail addresses have their format', () => {

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.ts';
 import { formatMoney } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
-import { loadMenu } from '../menu-data.ts';
+import { loadMenuRevalidated } from '../menu-data.ts';
 import { hasRole, session } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { MenuItem, OptionGroup } from '../types.ts';
@@ -284,7 +284,7 @@ function DisplayLink() {
 export function AdminPage() {
   useTitle('Admin');
   const current = useStore(session);
-  const menu = useResource(loadMenu, 'menu');
+  const menu = useResource(loadMenuRevalidated, 'menu');
   if (!current) return <SignInFirst what="manage the menu" />;
   if (!hasRole(current, 'admin'))
     return (

@@ -35,10 +35,14 @@ const requireAdmin = async (request: FastifyRequest) => {
     throw new Problem(403, 'forbidden', 'Forbidden', 'Changing the menu needs the admin role.');
 };
 
-/** Admin: add, change and remove menu items; the order service drops its cached menu on each change. */
+/**
+ * Admin: add, change and remove menu items. The order service drops its cached menu on each
+ * change; `menuChanged` then drops every replica's copy of the answer to GET /v1/menu.
+ */
 export function menuAdminRoutes(
   app: FastifyInstance,
   menu: menuV1.MenuServiceClient,
+  menuChanged: () => Promise<void>,
   timeoutMs: number,
 ) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -87,6 +91,7 @@ export function menuAdminRoutes(
         refusal,
       );
       if (!item) throw new Error('the order service answered without an item');
+      await menuChanged();
       return reply.code(201).send(item);
     },
   );
@@ -119,6 +124,7 @@ export function menuAdminRoutes(
         refusal,
       );
       if (!item) throw new Error('the order service answered without an item');
+      await menuChanged();
       return item;
     },
   );
@@ -136,6 +142,7 @@ export function menuAdminRoutes(
     async (request, reply) => {
       await requireAdmin(request);
       await callPeer('order', menu, 'deleteMenuItem', { id: request.params.id }, timeoutMs);
+      await menuChanged();
       return reply.code(204).send(null);
     },
   );
