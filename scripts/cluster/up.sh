@@ -217,9 +217,18 @@ EOF
   ]
 }
 EOF
+  # Its CRI answers "not initialized yet" until it has recovered its state, after its API is
+  # up: a kubelet started in between exits. The CRI logs "Start streaming server" once ready.
+  local log="$CLUSTER_DIR/logs/containerd.log" since
+  since=$(($(wc -l <"$log" 2>/dev/null || echo 0) + 1))
   start_node_daemon containerd containerd --config "$dir/config.toml"
-  for _ in $(seq 1 60); do ctr_ version >/dev/null 2>&1 && return 0; sleep 0.5; done
-  die "containerd did not start; see $CLUSTER_DIR/logs/containerd.log"
+  for _ in $(seq 1 120); do
+    if ctr_ version >/dev/null 2>&1 && grep -q 'Start streaming server' <(tail -n +"$since" "$log"); then
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "containerd's CRI did not get ready; see $log"
 }
 
 start_node() {
