@@ -49,8 +49,8 @@ export async function migrate(service: 'order' | 'customer', env: Record<string,
   if (code !== 0) throw new Error(`migrating ${service} failed (${String(code)})`);
 }
 
-/** Fresh databases for one run, owned by the stack's service users. */
-export async function freshDatabases(run: string) {
+/** Runs `work` on a connection as the stack's superuser, which creates and drops databases. */
+async function asSuperuser(work: (client: pg.Client) => Promise<void>): Promise<void> {
   const client = new pg.Client({
     host: '127.0.0.1',
     port: Number(stack.pgPort),
@@ -60,33 +60,33 @@ export async function freshDatabases(run: string) {
   });
   await client.connect();
   try {
-    for (const [name, owner] of [
-      [`order_db_bench_${run}`, 'order_service'],
-      [`customer_db_bench_${run}`, 'customer_service'],
-    ] as const) {
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.query(`CREATE DATABASE ${name} OWNER ${owner}`);
-    }
+    await work(client);
   } finally {
     await client.end();
   }
 }
 
-export async function dropDatabases(run: string) {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: Number(stack.pgPort),
-    user: 'postgres',
-    password: stack.superuserPassword,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
-    for (const name of [`order_db_bench_${run}`, `customer_db_bench_${run}`])
+const benchDatabases = (run: string) =>
+  [
+    [`order_db_bench_${run}`, 'order_service'],
+    [`customer_db_bench_${run}`, 'customer_service'],
+  ] as const;
+
+/** Fresh databases for one run, owned by the stack's service users. */
+export function freshDatabases(run: string) {
+  return asSuperuser(async (client) => {
+    for (const [name, owner] of benchDatabases(run)) {
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+      await client.query(`CREATE DATABASE ${name} OWNER ${owner}`);
+    }
+  });
+}
+
+export function dropDatabases(run: string) {
+  return asSuperuser(async (client) => {
+    for (const [name] of benchDatabases(run))
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
 }
 
 export function environments(run: string, workflowBundle: string) {
