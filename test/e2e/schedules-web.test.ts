@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, screens, screenshot } from './support/browser.ts';
 import { ServiceProcess, waitForPort, waitForReady } from './support/processes.ts';
+import { restClient } from './support/rest.ts';
 import { servicesEnv } from './support/services-env.ts';
 
 const ports = {
@@ -29,26 +30,7 @@ const env = {
   },
 };
 
-async function rest<T>(path: string, token?: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${base}${path}`, {
-    ...init,
-    headers: {
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-const login = async (email: string, password: string) =>
-  (
-    await rest<{ accessToken: string }>('/v1/auth/login', undefined, {
-      method: 'POST',
-      body: JSON.stringify({ email, password }),
-    })
-  ).accessToken;
+const { rest, login } = restClient(base);
 
 /** Width and height of a PNG, from its header. */
 const pngSize = (bytes: ArrayBuffer) => {

@@ -13,6 +13,7 @@ import {
   stillSameDocument,
 } from './support/browser.ts';
 import { ServiceProcess, waitForPort, waitForReady } from './support/processes.ts';
+import { restClient } from './support/rest.ts';
 import { servicesEnv } from './support/services-env.ts';
 
 const ports = {
@@ -35,28 +36,7 @@ const env = {
   },
 };
 
-/** The REST API, for what a test sets up or checks behind the browser's back. */
-async function rest<T>(path: string, token?: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${base}${path}`, {
-    ...init,
-    headers: {
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(init.headers as Record<string, string> | undefined),
-    },
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-const login = async (email: string, password: string) =>
-  (
-    await rest<{ accessToken: string }>('/v1/auth/login', undefined, {
-      method: 'POST',
-      body: JSON.stringify({ email, password }),
-    })
-  ).accessToken;
+const { rest, login } = restClient(base);
 
 interface Person {
   name: string;
