@@ -394,4 +394,28 @@ describe('orders over gRPC, orchestrated by Temporal', () => {
     assert.ok(seen.every((event) => !Number.isNaN(Date.parse(event.occurredAt))));
     assert.equal(new Set(seen.map((event) => event.id)).size, 5);
   });
+
+  test("one order's queue estimate is the one the whole queue gives it", async () => {
+    const customerId = await deps.registerCustomer();
+    const placed = [await place(customerId), await place(customerId), await place(customerId)];
+    const queue = await rpc('listOrders', {
+      customerId: '',
+      statuses: [OrderStatus.ORDER_STATUS_PLACED, OrderStatus.ORDER_STATUS_ACCEPTED],
+      limit: 200,
+    });
+    const inQueue = new Map(queue.response?.orders.map((order) => [order.id, order]));
+    const positions = [];
+    for (const order of placed) {
+      const alone = (await rpc('getOrder', { orderId: order.id })).response?.order;
+      assert.equal(alone?.queuePosition, inQueue.get(order.id)?.queuePosition);
+      // Both are "now + the wait": they differ by the time between the two reads only.
+      const apart =
+        (alone?.estimatedReadyAt?.getTime() ?? 0) -
+        (inQueue.get(order.id)?.estimatedReadyAt?.getTime() ?? Infinity);
+      assert.ok(apart >= 0 && apart < 1_000, `estimates ${apart} ms apart`);
+      positions.push(alone?.queuePosition ?? -1);
+    }
+    const first = positions[0] ?? -1;
+    assert.deepEqual(positions, [first, first + 1, first + 2]);
+  });
 });

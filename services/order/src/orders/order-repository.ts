@@ -85,6 +85,12 @@ const paceOfRecentOrders = `pace AS (
            FROM (SELECT ready_at, accepted_at FROM orders WHERE ready_at IS NOT NULL AND accepted_at IS NOT NULL
                   ORDER BY ready_at DESC LIMIT 20) recent)`;
 
+/** Ready once the orders ahead of it and itself are made, each at the barista's pace. */
+const estimateOf = (position: number, paceSeconds: number, now: number): QueueEstimate => ({
+  position,
+  estimatedReadyAt: new Date(now + (position + 1) * paceSeconds * 1000),
+});
+
 export class OrderRepository {
   readonly #pool: pg.Pool;
 
@@ -189,7 +195,7 @@ export class OrderRepository {
    * be ready. One notification per order and subject: a retry after it committed adds nothing.
    */
   async notifyCustomer(orderId: string, about: CustomerNotification): Promise<void> {
-    const estimate = (await this.queueEstimates()).get(orderId);
+    const estimate = await this.queueEstimate(orderId);
     await withTransaction(this.#pool, async (client) => {
       const order = await this.#find(client, orderId);
       if (!order) throw new Error(`order ${orderId} does not exist`);
@@ -279,6 +285,24 @@ export class OrderRepository {
    * an order's position is the number of open orders placed before it, and its estimate is
    * one recent-pace interval per order up to and including it.
    */
+  /**
+   * One open order's place in the queue, counted rather than read from the whole queue's
+   * estimates: order reads and placements ask this once per call.
+   */
+  async queueEstimate(orderId: string): Promise<QueueEstimate | undefined> {
+    const { rows } = await this.#pool.query<{ position: number; pace_seconds: number }>(
+      `WITH ${paceOfRecentOrders}
+       SELECT (SELECT count(*) FROM orders ahead
+                 WHERE ahead.status IN ('placed', 'accepted')
+                   AND (ahead.placed_at, ahead.id) < (o.placed_at, o.id))::int AS position,
+              pace.seconds AS pace_seconds
+         FROM orders o, pace WHERE o.id = $2 AND o.status IN ('placed', 'accepted')`,
+      [DEFAULT_PACE_SECONDS, orderId],
+    );
+    const row = rows[0];
+    return row && estimateOf(row.position, row.pace_seconds, Date.now());
+  }
+
   async queueEstimates(): Promise<Map<string, QueueEstimate>> {
     const { rows } = await this.#pool.query<{ id: string; position: number; pace_seconds: number }>(
       `WITH ${paceOfRecentOrders}
@@ -287,15 +311,7 @@ export class OrderRepository {
       [DEFAULT_PACE_SECONDS],
     );
     const now = Date.now();
-    return new Map(
-      rows.map((row) => [
-        row.id,
-        {
-          position: row.position,
-          estimatedReadyAt: new Date(now + (row.position + 1) * row.pace_seconds * 1000),
-        },
-      ]),
-    );
+    return new Map(rows.map((row) => [row.id, estimateOf(row.position, row.pace_seconds, now)]));
   }
 
   async #find(db: Db, id: string): Promise<Order | undefined> {

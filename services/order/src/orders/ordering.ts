@@ -158,10 +158,10 @@ export class Ordering {
   async get(orderId: string): Promise<OrderView> {
     const order = await this.#orders.find(orderId);
     if (!order) throw new OrderNotFoundError(`no order has id ${orderId}`);
-    const estimates = openStatuses.includes(order.status)
-      ? await this.#orders.queueEstimates()
-      : new Map<string, QueueEstimate>();
-    return { ...order, queue: estimates.get(order.id) };
+    const queue = openStatuses.includes(order.status)
+      ? await this.#orders.queueEstimate(order.id)
+      : undefined;
+    return { ...order, queue };
   }
 
   async list(filter: {
