@@ -75,3 +75,22 @@ test('a string holding NUL is refused as INVALID_ARGUMENT naming its field, befo
   );
   assert.equal(handled.length, 1);
 });
+
+test('a call whose deadline passed while it waited is answered DEADLINE_EXCEEDED without running', async () => {
+  let ran = false;
+  const handler = unary(createLogger('unary-test', 'silent'), () => {
+    ran = true;
+    return Promise.resolve({});
+  });
+  const waited = {
+    request: {},
+    cancelled: false,
+    getDeadline: () => new Date(Date.now() - 1),
+    getPath: () => save.path,
+  } as unknown as grpc.ServerUnaryCall<object, object>;
+  const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+    handler(waited, (failure) => resolve(failure as grpc.ServiceError | null)),
+  );
+  assert.equal(error?.code, grpc.status.DEADLINE_EXCEEDED);
+  assert.equal(ran, false);
+});

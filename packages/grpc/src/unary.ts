@@ -16,6 +16,15 @@ export function unary<Request, Response>(
   classify: ErrorClassifier = () => undefined,
 ): grpc.handleUnaryCall<Request, Response> {
   return (call, callback) => {
+    // Deadlines propagate: a call that waited in a busy process past its caller's deadline (or
+    // whose caller went away) is not started, since its answer would be thrown away and its
+    // work would only compete with calls whose callers still wait.
+    if (call.cancelled || deadlinePassed(call.getDeadline())) {
+      callback(
+        new GrpcError(Status.DEADLINE_EXCEEDED, 'the deadline passed before the call started'),
+      );
+      return;
+    }
     const nul = fieldWithNul(call.request);
     if (nul !== undefined) {
       callback(
@@ -37,6 +46,9 @@ export function unary<Request, Response>(
     );
   };
 }
+
+const deadlinePassed = (deadline: grpc.Deadline) =>
+  (deadline instanceof Date ? deadline.getTime() : deadline) <= Date.now();
 
 /**
  * The path of the first string in a request that holds U+0000, which PostgreSQL's text cannot
