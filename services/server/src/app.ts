@@ -23,6 +23,8 @@ import { orderRoutes } from './routes/orders.ts';
 import { displayKeyRoutes, pickupRoutes } from './routes/pickup.ts';
 import { pushRoutes } from './routes/push.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { ORDER_PLACEMENT_DEFAULTS } from './config.ts';
+import { Admission, type AdmissionLimits } from './upstream/admission.ts';
 import { registerWebApp } from './web-app.ts';
 
 export interface ServerDeps {
@@ -44,6 +46,8 @@ export interface ServerDeps {
   webRoot?: string;
   /** How old the menu copy may grow (MENU_MAX_AGE_MS); tests lengthen it to see pub/sub alone. */
   menuMaxAgeMs?: number;
+  /** Admission control of order placement (ORDER_PLACEMENT_*); the config's defaults if unset. */
+  placementLimits?: AdmissionLimits;
 }
 
 /** Builds the HTTP app without listening: tests build it with their own dependencies. */
@@ -131,6 +135,14 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   });
   // Routes that need a signed-in caller share one encapsulated scope and its hook. The
   // function's name is the plugin's name, which Fastify's spans show.
+  const placements = new Admission(
+    'orders',
+    deps.placementLimits ?? {
+      concurrency: ORDER_PLACEMENT_DEFAULTS.ORDER_PLACEMENT_CONCURRENCY,
+      queue: ORDER_PLACEMENT_DEFAULTS.ORDER_PLACEMENT_QUEUE,
+      maxWaitMs: ORDER_PLACEMENT_DEFAULTS.ORDER_PLACEMENT_MAX_WAIT_MS,
+    },
+  );
   await app.register(function signedInRoutes(scope) {
     scope.addHook('onRequest', signedIn(sessionRole));
     orderRoutes(scope, {
@@ -138,6 +150,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       favoritesCache,
       valkey: deps.valkey,
       timeoutMs: deps.upstreamTimeoutMs,
+      placements,
     });
     customerRoutes(scope, {
       customers: deps.customers,

@@ -3,6 +3,12 @@ import { env } from '@everything/config';
 import { valkeyEnv } from '@everything/valkey';
 import { telemetryEnv } from '@everything/telemetry/env';
 
+export const ORDER_PLACEMENT_DEFAULTS = {
+  ORDER_PLACEMENT_CONCURRENCY: 8,
+  ORDER_PLACEMENT_QUEUE: 64,
+  ORDER_PLACEMENT_MAX_WAIT_MS: 2_000,
+};
+
 export const serverConfigShape = {
   HTTP_HOST: env.string().default('0.0.0.0'),
   HTTP_PORT: env.port().default(8080),
@@ -13,6 +19,19 @@ export const serverConfigShape = {
   CUSTOMER_SERVICE_ADDRESS: env.address(),
   /** Deadline of every call to a peer service: a slow peer answers 503, it never hangs a request. */
   UPSTREAM_TIMEOUT_MS: env.int(100, 30_000).default(2_000),
+  /**
+   * Admission control of order placement, per replica: calls to the order service at once,
+   * calls that may wait for one, and how long they may wait. Beyond, 503 + Retry-After before
+   * anything is done. 8 at once keeps the order service's pool (10) and Temporal busy without
+   * queueing inside them; 64 waiting at about 40 placements a second is under two seconds.
+   */
+  ORDER_PLACEMENT_CONCURRENCY: env
+    .int(1, 256)
+    .default(ORDER_PLACEMENT_DEFAULTS.ORDER_PLACEMENT_CONCURRENCY),
+  ORDER_PLACEMENT_QUEUE: env.int(0, 10_000).default(ORDER_PLACEMENT_DEFAULTS.ORDER_PLACEMENT_QUEUE),
+  ORDER_PLACEMENT_MAX_WAIT_MS: env
+    .int(0, 60_000)
+    .default(ORDER_PLACEMENT_DEFAULTS.ORDER_PLACEMENT_MAX_WAIT_MS),
   /**
    * Proxies in front of the server whose X-Forwarded-For entries are trusted for the client's
    * address (per-IP rate limits). 0 trusts none: anyone could claim any address.

@@ -579,6 +579,52 @@ describe('the order journey through the REST API', () => {
     );
   });
 
+  test('beyond its admission limit, placing answers 503 overloaded with Retry-After before any work, and the same keys place later', async () => {
+    const limited = await stack.build({
+      placementLimits: { concurrency: 1, queue: 1, maxWaitMs: 10_000 },
+    });
+    const customer = await register('Ola');
+    const keys = Array.from({ length: 6 }, () => randomUUID());
+    const place = (key: string) =>
+      limited.inject({
+        method: 'POST',
+        url: '/v1/orders',
+        headers: { authorization: `Bearer ${customer.accessToken}`, 'idempotency-key': key },
+        payload: { items: [{ menuItemId: item('Caffè latte').id, quantity: 1 }] },
+      });
+    const answers = await Promise.all(keys.map(place));
+    const statuses = answers.map((answer) => answer.statusCode).sort();
+    // One placing, one waiting: the other four are refused at once.
+    assert.deepEqual(statuses, [201, 201, 503, 503, 503, 503]);
+    for (const refused of answers.filter((answer) => answer.statusCode === 503)) {
+      assert.equal(refused.headers['retry-after'], '1');
+      assert.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8');
+      assert.equal(refused.json<{ type: string }>().type, '/problems/overloaded');
+    }
+    const history = async () =>
+      (
+        await call<{ orders: Order[] }>({
+          method: 'GET',
+          url: '/v1/orders',
+          token: customer.accessToken,
+        })
+      ).body.orders;
+    // Nothing was done for a refused request.
+    assert.equal((await history()).length, 2);
+    // Retried one at a time with the same keys, every order is placed, each once: a placed
+    // key answers its order again.
+    const ids = new Set<string>();
+    for (const [index, key] of keys.entries()) {
+      const retry = await place(key);
+      assert.equal(retry.statusCode, 201);
+      const first = answers[index];
+      if (first?.statusCode === 201) assert.equal(retry.json<Order>().id, first.json<Order>().id);
+      ids.add(retry.json<Order>().id);
+    }
+    assert.equal(ids.size, 6);
+    assert.equal((await history()).length, 6);
+  });
+
   test('rate limits answer 429 with Retry-After', async () => {
     const limited = await stack.build({ rateLimits: { perMinute: 10_000, authPerMinute: 2 } });
     const attempt = () =>

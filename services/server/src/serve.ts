@@ -77,6 +77,11 @@ export async function serve(telemetry: Telemetry): Promise<void> {
       authPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
     },
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    placementLimits: {
+      concurrency: config.ORDER_PLACEMENT_CONCURRENCY,
+      queue: config.ORDER_PLACEMENT_QUEUE,
+      maxWaitMs: config.ORDER_PLACEMENT_MAX_WAIT_MS,
+    },
     trustProxyHops: config.TRUST_PROXY_HOPS,
     isAccepting: () => lifecycle.accepting,
     webRoot: defaultWebRoot,

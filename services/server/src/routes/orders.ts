@@ -17,6 +17,7 @@ import {
   Text,
   Uuid,
 } from '../schemas.ts';
+import type { Admission } from '../upstream/admission.ts';
 import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
 import { orderJson, orderStatusOf } from '../upstream/convert.ts';
 
@@ -100,6 +101,16 @@ const orderRefusal: Refusal = (error) => {
   return undefined;
 };
 
+/** A placement the order service did not confirm: it may still land, once, under its key. */
+const notConfirmed = () =>
+  new Problem(
+    503,
+    'service-unavailable',
+    'Service unavailable',
+    'The order service did not confirm the order in time. Retry with the same Idempotency-Key: the order is placed at most once.',
+    { headers: { 'retry-after': '1' } },
+  );
+
 export const ActionHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
@@ -169,9 +180,10 @@ export function orderRoutes(
     favoritesCache: FavoritesCache;
     valkey: Valkey;
     timeoutMs: number;
+    placements: Admission;
   },
 ) {
-  const { orders, favoritesCache, valkey, timeoutMs } = deps;
+  const { orders, favoritesCache, valkey, timeoutMs, placements } = deps;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const IdParams = Type.Object({ id: Uuid });
 
@@ -188,8 +200,11 @@ export function orderRoutes(
     return order;
   };
 
-  /** Places an order once per Idempotency-Key: concurrent retries converge on the same order id. */
-  const place = async (
+  /**
+   * Places an order once per Idempotency-Key: concurrent retries converge on the same order id.
+   * Admission control refuses what the order service cannot start in time, before any work.
+   */
+  const place = (
     log: FastifyBaseLogger,
     principal: Principal,
     key: string | undefined,
@@ -197,34 +212,44 @@ export function orderRoutes(
     lines: orderV1.OrderLineRequest[],
     redeemFreeDrink: boolean,
     refusal: Refusal,
-  ) => {
-    const reservation = await reserveIdempotencyKey(
-      valkey,
-      { principal: principal.sub, key },
-      body,
-      log,
-    );
-    const { order } = await callPeer(
-      'order',
-      orders,
-      'placeOrder',
-      {
-        orderId: reservation.resourceId,
-        customerId: principal.sub,
-        customerName: principal.name,
-        lines,
-        redeemFreeDrink,
-        idempotencyKey: reservation.keyDigest,
-        requestFingerprint: reservation.fingerprint,
-      },
-      timeoutMs,
-      (error) =>
-        error.code === Status.ALREADY_EXISTS && error.details.startsWith('idempotency_key:')
-          ? keyReused()
-          : refusal(error),
-    );
-    return orderJson(order);
-  };
+  ) =>
+    placements.run(async () => {
+      const reservation = await reserveIdempotencyKey(
+        valkey,
+        { principal: principal.sub, key },
+        body,
+        log,
+      );
+      try {
+        const { order } = await callPeer(
+          'order',
+          orders,
+          'placeOrder',
+          {
+            orderId: reservation.resourceId,
+            customerId: principal.sub,
+            customerName: principal.name,
+            lines,
+            redeemFreeDrink,
+            idempotencyKey: reservation.keyDigest,
+            requestFingerprint: reservation.fingerprint,
+          },
+          timeoutMs,
+          (error) =>
+            error.code === Status.ALREADY_EXISTS && error.details.startsWith('idempotency_key:')
+              ? keyReused()
+              : refusal(error),
+        );
+        return orderJson(order);
+      } catch (error) {
+        if (!(error instanceof Problem) || error.status !== 503) throw error;
+        // The call went out but its answer did not come back in time: the order may have been
+        // placed all the same. Answer what was done rather than a 503 that hides it.
+        const placed = await fetchOrder(reservation.resourceId).catch(() => undefined);
+        if (placed?.customerId === principal.sub) return orderJson(placed);
+        throw notConfirmed();
+      }
+    });
 
   typed.post(
     '/v1/orders',
