@@ -117,11 +117,13 @@ describe('scheduled orders and the installable app in a browser', () => {
     await phone.getByLabel('Every week, on the days below').check();
     await phone.getByLabel('Ready at').fill('07:30');
     await screenshot(phone, 'phone-cart-schedule');
-    await phone.getByRole('button', { name: 'Schedule it' }).click();
+    // A double tap makes one schedule.
+    await phone.getByRole('button', { name: 'Schedule it' }).dblclick();
     await phone.waitForURL(`${base}/schedules`);
 
     const card = phone.locator('li.schedule');
     await card.getByText('07:30 on Mon, Tue, Wed, Thu, Fri (Europe/Berlin)').waitFor();
+    assert.equal(await card.count(), 1);
     await card.getByText(/We place it around .*, at the barista’s current pace\./).waitFor();
     await screenshot(phone, 'phone-schedules');
 

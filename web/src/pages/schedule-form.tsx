@@ -43,6 +43,11 @@ export function ScheduleForm({ cart }: { cart: Cart }) {
     try {
       const schedule = await api<Schedule>('/v1/schedules', {
         method: 'POST',
+        // One schedule per cart and choice: a double tap, a retry after a lost answer or the same
+        // cart sent from two tabs makes one schedule. Another time or other days is another request.
+        headers: {
+          'idempotency-key': `${cart.checkoutKey}:schedule:${kind}:${time}:${kind === 'repeating' ? days.join(',') : ''}`,
+        },
         body: {
           items: cart.lines.map((line) => ({
             menuItemId: line.menuItemId,
