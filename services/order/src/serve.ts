@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { customerV1 } from '@everything/contracts';
 import { loadConfig } from '@everything/config';
@@ -32,11 +32,11 @@ export async function serve(telemetry: Telemetry): Promise<void> {
   );
   lifecycle.onStop('customer client', () => customers.close());
   installTemporalRuntime(logger);
-  const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  lifecycle.onStop('temporal worker connection', () => workerConnection.close());
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  // One connection for the worker and the client: eager workflow start hands a new order's
+  // first workflow task straight to this process's worker, which needs the two to share it.
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  lifecycle.onStop('temporal connection', () => connection.close());
   const tracing = temporalTracing(telemetry);
-  lifecycle.onStop('temporal client connection', () => clientConnection.close());
 
   const app = await createApp({
     pool,
@@ -45,9 +45,9 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     logger,
     menuCacheTtlSeconds: config.MENU_CACHE_TTL_SECONDS,
     temporal: {
-      connection: workerConnection,
+      connection,
       client: new Client({
-        connection: clientConnection,
+        connection,
         namespace: config.TEMPORAL_NAMESPACE,
         plugins: [tracing],
       }),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { customerV1 } from '@everything/contracts';
 import { callUnary, channelOptions, insecure } from '@everything/grpc';
@@ -63,7 +63,6 @@ export async function orderTestDeps(
   const namespace = process.env.ENVIRONMENT ?? 'test';
   installTemporalRuntime(logger);
   const connection = await NativeConnection.connect({ address: stack.temporalAddress });
-  const clientConnection = await Connection.connect({ address: stack.temporalAddress });
 
   const deps: OrderDeps = {
     pool,
@@ -73,7 +72,8 @@ export async function orderTestDeps(
     menuCacheTtlSeconds: 60,
     temporal: {
       connection,
-      client: new Client({ connection: clientConnection, namespace }),
+      // Shared with the worker, as serve.ts does: eager workflow start needs it.
+      client: new Client({ connection, namespace }),
       namespace,
       taskQueue: `orders-${randomUUID()}`,
     },
@@ -110,8 +110,7 @@ export async function orderTestDeps(
       customers.close();
       await teardownStep('customer app', () => customerApp.close(1_000));
       await teardownStep('customer pool', () => customerPool.end());
-      await teardownStep('temporal worker connection', () => connection.close());
-      await teardownStep('temporal client connection', () => clientConnection.close());
+      await teardownStep('temporal connection', () => connection.close());
       valkey.disconnect();
       await teardownStep('order pool', () => pool.end());
       await orderDatabase.drop();

@@ -38,6 +38,9 @@ export function temporalOrderWorkflows(
       await client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
         ...startOptions(input),
         workflowIdConflictPolicy: 'USE_EXISTING',
+        // The first workflow task comes back in the start's answer to this process's worker
+        // (they share the connection), instead of a round through the server's task queue.
+        requestEagerStart: true,
       });
     },
     async startIfNotRunning(input: OrderWorkflowInput) {
