@@ -33,7 +33,7 @@ export const stack = {
   orderDbPassword: stackEnv('ORDER_DB_PASSWORD'),
   customerDbPassword: stackEnv('CUSTOMER_DB_PASSWORD'),
 };
-const ports = { server: 48080, order: 45051, customer: 45052 };
+const ports = { server: 48080, order: 48051, customer: 48052 };
 /** Each service's log lines (warnings and errors), one file per run and service. */
 export const logDir = `${root}.dev/bench`;
 mkdirSync(logDir, { recursive: true });
