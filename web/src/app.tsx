@@ -10,6 +10,7 @@ import { NotFoundPage } from './pages/not-found.tsx';
 import { OrderPage } from './pages/order.tsx';
 import { OrdersPage } from './pages/orders.tsx';
 import { ProfilePage } from './pages/profile.tsx';
+import { JoinRoundPage, RoundPage, RoundsPage } from './pages/rounds.tsx';
 import { SchedulesPage } from './pages/schedules.tsx';
 import { SignInPage, SignUpPage } from './pages/sign-in.tsx';
 
@@ -50,6 +51,7 @@ function Header() {
         {link('/', 'Menu')}
         {current && link('/orders', 'Orders')}
         {current && link('/schedules', 'Scheduled')}
+        {current && link('/rounds', 'Round')}
         {hasRole(current, 'barista') && link('/barista', 'Barista')}
         {hasRole(current, 'admin') && link('/admin', 'Admin')}
         {current ? link('/me', current.name) : link('/signin', 'Sign in')}
@@ -86,6 +88,9 @@ function Shell() {
             <Route path="/orders/:id" component={OrderPage} />
             <Route path="/me" component={ProfilePage} />
             <Route path="/schedules" component={SchedulesPage} />
+            <Route path="/rounds" component={RoundsPage} />
+            <Route path="/rounds/join/:code" component={JoinRoundPage} />
+            <Route path="/rounds/:id" component={RoundPage} />
             <Route path="/signin" component={SignInPage} />
             <Route path="/signup" component={SignUpPage} />
             <Route path="/barista" component={BaristaPage} />

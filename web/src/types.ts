@@ -8569,6 +8569,9 @@ export interface paths {
                  * @description After submit: this member’s order.
                  */
                 orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
                 /** @description The drinks at today’s prices; 0 when one can no longer be had. */
                 subtotalCents: number;
               }[];
@@ -8865,6 +8868,9 @@ export interface paths {
                  * @description After submit: this member’s order.
                  */
                 orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
                 /** @description The drinks at today’s prices; 0 when one can no longer be had. */
                 subtotalCents: number;
               }[];
@@ -9420,6 +9426,9 @@ export interface paths {
                  * @description After submit: this member’s order.
                  */
                 orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
                 /** @description The drinks at today’s prices; 0 when one can no longer be had. */
                 subtotalCents: number;
               }[];
@@ -9991,6 +10000,9 @@ export interface paths {
                  * @description After submit: this member’s order.
                  */
                 orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
                 /** @description The drinks at today’s prices; 0 when one can no longer be had. */
                 subtotalCents: number;
               }[];
@@ -10294,6 +10306,9 @@ export interface paths {
                  * @description After submit: this member’s order.
                  */
                 orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
                 /** @description The drinks at today’s prices; 0 when one can no longer be had. */
                 subtotalCents: number;
               }[];
@@ -13115,3 +13130,7 @@ export type ScheduleRun =
 /** A scheduled order due soon, as the barista's GET /v1/schedules/upcoming answers it. */
 export type UpcomingRun =
   paths['/v1/schedules/upcoming']['get']['responses'][200]['content']['application/json']['runs'][number];
+/** A round for the table, as GET /v1/rounds/{id} answers it. */
+export type Round =
+  paths['/v1/rounds/{id}']['get']['responses'][200]['content']['application/json'];
+export type RoundMember = Round['members'][number];

@@ -45,6 +45,7 @@ function toWire(round: RoundView): roundV1.Round {
       lines: member.lines,
       subtotalCents: member.subtotalCents,
       orderId: member.orderId ?? '',
+      orderStatus: member.orderStatus ?? '',
       joinedAt: member.joinedAt,
     })),
     createdAt: round.createdAt,

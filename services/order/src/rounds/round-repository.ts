@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTransaction } from '@everything/postgres';
 import { countPlaced } from '../metrics.ts';
-import type { Order } from '../orders/order.ts';
+import type { Order, OrderStatus } from '../orders/order.ts';
 import type { NewOrder, OrderRepository } from '../orders/order-repository.ts';
 import type { LineRequest } from '../orders/pricing.ts';
 import {
@@ -27,6 +27,7 @@ interface RoundRow {
         customerName: string;
         lines: LineRequest[];
         orderId: string | null;
+        orderStatus: OrderStatus | null;
         joinedAt: string;
       }[]
     | null;
@@ -37,7 +38,8 @@ const select = `
   SELECT r.id, r.code, r.starter_id, r.status, r.payer, r.created_at, r.submitted_at,
          (SELECT json_agg(json_build_object(
                    'customerId', m.customer_id, 'customerName', m.customer_name, 'lines', m.items,
-                   'orderId', m.order_id, 'joinedAt', m.joined_at)
+                   'orderId', m.order_id, 'joinedAt', m.joined_at,
+                   'orderStatus', (SELECT o.status FROM orders o WHERE o.id = m.order_id))
                    ORDER BY m.customer_id <> r.starter_id, m.joined_at, m.customer_id)
             FROM round_members m WHERE m.round_id = r.id) AS members
     FROM rounds r`;
@@ -53,6 +55,7 @@ const toRound = (row: RoundRow): Round => ({
     customerName: member.customerName,
     lines: member.lines,
     orderId: member.orderId ?? undefined,
+    orderStatus: member.orderStatus ?? undefined,
     joinedAt: new Date(member.joinedAt),
   })),
   createdAt: row.created_at,

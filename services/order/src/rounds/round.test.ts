@@ -33,6 +33,7 @@ const member = (customerId: string, drinks: number) => ({
   customerName: customerId,
   lines: Array.from({ length: drinks }, () => ({ menuItemId: 'm', quantity: 1, optionIds: [] })),
   orderId: undefined,
+  orderStatus: undefined,
   joinedAt: new Date(0),
 });
 const round = (members: Round['members']): Round => ({

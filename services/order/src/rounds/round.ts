@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { OrderStatus } from '../orders/order.ts';
 import type { LineRequest } from '../orders/pricing.ts';
 
 export type RoundStatus = 'open' | 'submitted' | 'cancelled';
@@ -11,6 +12,8 @@ export interface RoundMember {
   lines: LineRequest[];
   /** The member's order once the round was submitted; none when left out or without drinks. */
   orderId: string | undefined;
+  /** Where that order stands, so the table sees the whole round at once. */
+  orderStatus: OrderStatus | undefined;
   joinedAt: Date;
 }
 

@@ -1,14 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { roundV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import { principalOf } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
-import { Problem as ProblemSchema, Text, Uuid } from '../schemas.ts';
+import {
+  OrderStatus as OrderStatusSchema,
+  Problem as ProblemSchema,
+  Text,
+  Uuid,
+} from '../schemas.ts';
 import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
 import { OrderRequest } from './orders.ts';
 
 const Item = OrderRequest.properties.items.items;
+type OrderStatusName = Static<typeof OrderStatusSchema>;
 
 const Member = Type.Object({
   customerId: Uuid,
@@ -23,6 +29,7 @@ const Member = Type.Object({
   orderId: Type.Optional(
     Type.String({ format: 'uuid', description: 'After submit: this member’s order.' }),
   ),
+  orderStatus: Type.Optional(OrderStatusSchema),
 });
 
 const Round = Type.Object({
@@ -85,6 +92,7 @@ export function roundJson(round: roundV1.Round | undefined) {
     })),
     subtotalCents: member.subtotalCents,
     ...(member.orderId ? { orderId: member.orderId } : {}),
+    ...(member.orderStatus ? { orderStatus: member.orderStatus as OrderStatusName } : {}),
   }));
   return {
     id: round.id,

@@ -47,7 +47,11 @@ export interface RoundMember {
   subtotalCents: number;
   /** After submit: the member's order; empty for a member left out or without drinks. */
   orderId: string;
-  joinedAt: Date | undefined;
+  joinedAt:
+    | Date
+    | undefined;
+  /** Where the member's order stands (placed … expired), for the table's tracker; empty before. */
+  orderStatus: string;
 }
 
 /** Why a round was not submitted, for one member. */
@@ -281,7 +285,15 @@ export const Round: MessageFns<Round> = {
 };
 
 function createBaseRoundMember(): RoundMember {
-  return { customerId: "", customerName: "", lines: [], subtotalCents: 0, orderId: "", joinedAt: undefined };
+  return {
+    customerId: "",
+    customerName: "",
+    lines: [],
+    subtotalCents: 0,
+    orderId: "",
+    joinedAt: undefined,
+    orderStatus: "",
+  };
 }
 
 export const RoundMember: MessageFns<RoundMember> = {
@@ -303,6 +315,9 @@ export const RoundMember: MessageFns<RoundMember> = {
     }
     if (message.joinedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.joinedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.orderStatus !== "") {
+      writer.uint32(58).string(message.orderStatus);
     }
     return writer;
   },
@@ -368,6 +383,14 @@ export const RoundMember: MessageFns<RoundMember> = {
             message.joinedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.orderStatus = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -391,6 +414,7 @@ export const RoundMember: MessageFns<RoundMember> = {
     message.subtotalCents = object.subtotalCents ?? 0;
     message.orderId = object.orderId ?? "";
     message.joinedAt = object.joinedAt ?? undefined;
+    message.orderStatus = object.orderStatus ?? "";
     return message;
   },
 };
