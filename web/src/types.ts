@@ -8579,7 +8579,7 @@ export interface paths {
               payer: 'each' | 'starter';
               /** Format: uuid */
               starterId: string;
-              status: 'open' | 'submitted' | 'cancelled';
+              status: 'open' | 'submitted';
               /** Format: date-time */
               submittedAt?: string;
               totalCents: number;
@@ -8878,7 +8878,7 @@ export interface paths {
               payer: 'each' | 'starter';
               /** Format: uuid */
               starterId: string;
-              status: 'open' | 'submitted' | 'cancelled';
+              status: 'open' | 'submitted';
               /** Format: date-time */
               submittedAt?: string;
               totalCents: number;
@@ -9113,7 +9113,7 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Cancel an open round (starter); nothing of it is ordered */
+    /** Cancel an open round (starter): it is deleted and nothing of it is ordered */
     delete: {
       parameters: {
         query?: never;
@@ -9436,7 +9436,7 @@ export interface paths {
               payer: 'each' | 'starter';
               /** Format: uuid */
               starterId: string;
-              status: 'open' | 'submitted' | 'cancelled';
+              status: 'open' | 'submitted';
               /** Format: date-time */
               submittedAt?: string;
               totalCents: number;
@@ -10010,7 +10010,7 @@ export interface paths {
               payer: 'each' | 'starter';
               /** Format: uuid */
               starterId: string;
-              status: 'open' | 'submitted' | 'cancelled';
+              status: 'open' | 'submitted';
               /** Format: date-time */
               submittedAt?: string;
               totalCents: number;
@@ -10269,7 +10269,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            /** @description As shared; case, spaces and dashes do not matter. */
+            /** @description As shared: six letters and digits; case, spaces and dashes do not matter. */
             code: string;
           };
         };
@@ -10316,7 +10316,7 @@ export interface paths {
               payer: 'each' | 'starter';
               /** Format: uuid */
               starterId: string;
-              status: 'open' | 'submitted' | 'cancelled';
+              status: 'open' | 'submitted';
               /** Format: date-time */
               submittedAt?: string;
               totalCents: number;

@@ -5,13 +5,13 @@ CREATE TABLE rounds (
   id           uuid PRIMARY KEY,
   code         text NOT NULL CHECK (code ~ '^[2-9A-HJKMNP-Z]{6}$'),
   starter_id   uuid NOT NULL,
-  status       text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'submitted', 'cancelled')),
+  status       text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'submitted')),
   payer        text NOT NULL DEFAULT 'each' CHECK (payer IN ('each', 'starter')),
   created_at   timestamptz NOT NULL DEFAULT now(),
   submitted_at timestamptz
 );
 
--- A code names one open round; a submitted or cancelled round frees its code.
+-- A code names one open round; submitting frees it. A cancelled round is deleted: it never happened.
 CREATE UNIQUE INDEX rounds_open_code ON rounds (code) WHERE status = 'open';
 
 CREATE TABLE round_members (

@@ -252,7 +252,7 @@ describe('rounds for the table over REST', () => {
   test('bad requests are problem+json naming the field', async () => {
     const { round, ada } = await table();
     const cases: [string, string, unknown, string, number][] = [
-      ['POST', '/v1/rounds/join', { code: 'K0O1IL' }, 'code', 422],
+      ['POST', '/v1/rounds/join', { code: 'K0O1IL' }, 'code', 400],
       ['POST', '/v1/rounds/join', {}, 'code', 400],
       [
         'PUT',
@@ -282,10 +282,16 @@ describe('rounds for the table over REST', () => {
     }
   });
 
-  test('the starter cancels an open round; it cannot be submitted after', async () => {
-    const { round, ada } = await table();
+  test('the starter cancels an open round: it is gone, and a submitted one cannot be cancelled', async () => {
+    const { round, ada, bo } = await table();
     assert.equal((await call('DELETE', `/v1/rounds/${round.id}`, ada.token)).status, 204);
-    const late = await call('POST', `/v1/rounds/${round.id}/submit`, ada.token, {});
+    for (const token of [ada.token, bo.token])
+      assert.equal((await call('GET', `/v1/rounds/${round.id}`, token)).status, 404);
+    assert.equal((await call('POST', `/v1/rounds/${round.id}/submit`, ada.token, {})).status, 404);
+
+    const other = await table();
+    await call('POST', `/v1/rounds/${other.round.id}/submit`, other.ada.token, {});
+    const late = await call('DELETE', `/v1/rounds/${other.round.id}`, other.ada.token);
     assert.equal(late.status, 409);
     assert.match(String(late.body.type), /round-conflict$/);
   });

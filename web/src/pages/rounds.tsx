@@ -156,7 +156,7 @@ function MyDrinks({
         },
       });
     } catch (failure) {
-      setError(failure instanceof ApiError ? messageOf(failure) : messageOf(failure));
+      setError(messageOf(failure));
     }
     onSaved();
   };
@@ -368,11 +368,6 @@ export function RoundPage() {
             {allReady(current) ? 'Your round is ready!' : 'Sent to the barista'}
           </h2>
           {current.payer === 'starter' && <p>The starter pays for everyone.</p>}
-        </div>
-      )}
-      {current.status === 'cancelled' && (
-        <div class="status-card">
-          <h2>This round was cancelled.</h2>
         </div>
       )}
       <ul class="lines" aria-label="Who has what">

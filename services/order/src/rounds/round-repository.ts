@@ -144,9 +144,12 @@ export class RoundRepository {
     });
   }
 
-  async cancel(roundId: string): Promise<void> {
-    await this.#whileOpen(roundId, async (client) => {
-      await client.query("UPDATE rounds SET status = 'cancelled' WHERE id = $1", [roundId]);
+  /** Deletes an open round with its members: a cancelled round is as if never started. */
+  async delete(roundId: string): Promise<void> {
+    await withTransaction(this.#pool, async (client) => {
+      const round = await this.#lock(client, roundId);
+      if (round.status !== 'open') throw new RoundConflictError(`the round is ${round.status}`);
+      await client.query('DELETE FROM rounds WHERE id = $1', [roundId]);
     });
   }
 
@@ -165,7 +168,6 @@ export class RoundRepository {
       const round = await this.#lock(client, roundId);
       if (round.status === 'submitted')
         return { round, orders: await this.#ordersOf(client, roundId), created: false };
-      if (round.status !== 'open') throw new RoundConflictError(`the round is ${round.status}`);
       const decision = await decide(round);
       if ('refused' in decision) return { refused: round };
       const orders = await this.#orders.insertPlacedWithin(client, decision.orders);

@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import type { OrderStatus } from '../orders/order.ts';
 import type { LineRequest } from '../orders/pricing.ts';
 
-export type RoundStatus = 'open' | 'submitted' | 'cancelled';
+/** A cancelled round is deleted, so there is no third state. */
+export type RoundStatus = 'open' | 'submitted';
 /** Who pays: every member their own drinks, or the starter for everyone. */
 export type RoundPayer = 'each' | 'starter';
 

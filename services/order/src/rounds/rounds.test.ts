@@ -91,6 +91,20 @@ describe('starting and joining', () => {
   });
 });
 
+describe('cancelling', () => {
+  test('only the starter cancels; the round is gone for everyone and its code no longer joins', async () => {
+    const { id, ada, bo } = await tableOfThree();
+    const { code } = await app.rounds.get(id, ada);
+    await assert.rejects(app.rounds.cancel(id, bo), RoundConflictError);
+    await app.rounds.cancel(id, ada);
+    await assert.rejects(app.rounds.get(id, ada), RoundNotFoundError);
+    await assert.rejects(app.rounds.get(id, bo), RoundNotFoundError);
+    const latecomer = await deps.registerCustomer('Di');
+    await assert.rejects(app.rounds.join(code, latecomer, 'Di'), RoundNotFoundError);
+    assert.deepEqual(await ordersOf(id), []);
+  });
+});
+
 describe('submitting', () => {
   test('places one order per member, carrying the round, each charged to its own tab', async () => {
     const { id, ada, bo, cy } = await tableOfThree();

@@ -103,7 +103,7 @@ export class Rounds {
     const round = await this.#visible(roundId, customerId);
     if (round.starterId !== customerId)
       throw new RoundConflictError('only the starter can cancel the round');
-    await this.#rounds.cancel(roundId);
+    await this.#rounds.delete(roundId);
   }
 
   /**

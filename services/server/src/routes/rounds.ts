@@ -4,12 +4,7 @@ import type { roundV1 } from '@everything/contracts';
 import { Status } from '@everything/grpc';
 import { principalOf } from '../auth/tokens.ts';
 import { Problem } from '../problem.ts';
-import {
-  OrderStatus as OrderStatusSchema,
-  Problem as ProblemSchema,
-  Text,
-  Uuid,
-} from '../schemas.ts';
+import { OrderStatus as OrderStatusSchema, Problem as ProblemSchema, Uuid } from '../schemas.ts';
 import { callPeer, fieldError, type Refusal } from '../upstream/grpc-call.ts';
 import { OrderRequest } from './orders.ts';
 
@@ -40,7 +35,7 @@ const Round = Type.Object({
   }),
   joinPath: Type.String({ description: 'The link to share: /rounds/join/{code} in the app.' }),
   starterId: Uuid,
-  status: Type.Union([Type.Literal('open'), Type.Literal('submitted'), Type.Literal('cancelled')]),
+  status: Type.Union([Type.Literal('open'), Type.Literal('submitted')]),
   payer: Type.Union([Type.Literal('each'), Type.Literal('starter')], {
     description: 'each: every member pays their own drinks; starter: the starter pays for all.',
   }),
@@ -99,7 +94,7 @@ export function roundJson(round: roundV1.Round | undefined) {
     code: round.code,
     joinPath: `/rounds/join/${round.code}`,
     starterId: round.starterId,
-    status: round.status as 'open' | 'submitted' | 'cancelled',
+    status: round.status as 'open' | 'submitted',
     payer: round.payer as 'each' | 'starter',
     members,
     totalCents: members.reduce((sum, member) => sum + member.subtotalCents, 0),
@@ -182,10 +177,11 @@ export function roundRoutes(
         tags: ['rounds'],
         summary: 'Join an open round with its code (joining again changes nothing)',
         body: Type.Object({
-          code: Text({
-            minLength: 1,
+          code: Type.String({
+            pattern: '^[ -]*(?:[2-9A-HJKMNP-Za-hjkmnp-z][ -]*){6}$',
             maxLength: 16,
-            description: 'As shared; case, spaces and dashes do not matter.',
+            description:
+              'As shared: six letters and digits; case, spaces and dashes do not matter.',
           }),
         }),
         response: { 200: Round, ...errors },
@@ -332,7 +328,7 @@ export function roundRoutes(
     {
       schema: {
         tags: ['rounds'],
-        summary: 'Cancel an open round (starter); nothing of it is ordered',
+        summary: 'Cancel an open round (starter): it is deleted and nothing of it is ordered',
         params: IdParams,
         response: { 204: Type.Null(), ...errors },
       },

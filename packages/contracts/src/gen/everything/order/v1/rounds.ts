@@ -30,7 +30,7 @@ export interface Round {
   /** Six characters without look-alikes (no 0/O, 1/I/L), unique among open rounds. */
   code: string;
   starterId: string;
-  /** open, submitted or cancelled. */
+  /** open or submitted (a cancelled round is deleted). */
   status: string;
   /** Who pays: "each" (every member their own drinks) or "starter" (the starter pays for all). */
   payer: string;
@@ -1491,7 +1491,10 @@ export const RoundServiceService = {
     responseSerialize: (value: SubmitRoundResponse): Buffer => Buffer.from(SubmitRoundResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SubmitRoundResponse => SubmitRoundResponse.decode(value),
   },
-  /** The starter cancels an open round; FAILED_PRECONDITION once it was submitted. */
+  /**
+   * The starter cancels an open round, which deletes it (NOT_FOUND after); FAILED_PRECONDITION
+   * once it was submitted.
+   */
   cancelRound: {
     path: "/everything.order.v1.RoundService/CancelRound" as const,
     requestStream: false as const,
@@ -1525,7 +1528,10 @@ export interface RoundServiceServer extends UntypedServiceImplementation {
    * orders again (a double submit places nothing twice).
    */
   submitRound: handleUnaryCall<SubmitRoundRequest, SubmitRoundResponse>;
-  /** The starter cancels an open round; FAILED_PRECONDITION once it was submitted. */
+  /**
+   * The starter cancels an open round, which deletes it (NOT_FOUND after); FAILED_PRECONDITION
+   * once it was submitted.
+   */
   cancelRound: handleUnaryCall<CancelRoundRequest, CancelRoundResponse>;
 }
 
@@ -1635,7 +1641,10 @@ export interface RoundServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SubmitRoundResponse) => void,
   ): ClientUnaryCall;
-  /** The starter cancels an open round; FAILED_PRECONDITION once it was submitted. */
+  /**
+   * The starter cancels an open round, which deletes it (NOT_FOUND after); FAILED_PRECONDITION
+   * once it was submitted.
+   */
   cancelRound(
     request: CancelRoundRequest,
     callback: (error: ServiceError | null, response: CancelRoundResponse) => void,
