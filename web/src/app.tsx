@@ -10,7 +10,6 @@ import { NotFoundPage } from './pages/not-found.tsx';
 import { OrderPage } from './pages/order.tsx';
 import { OrdersPage } from './pages/orders.tsx';
 import { ProfilePage } from './pages/profile.tsx';
-import { JoinRoundPage, RoundPage, RoundsPage } from './pages/rounds.tsx';
 import { SchedulesPage } from './pages/schedules.tsx';
 import { SignInPage, SignUpPage } from './pages/sign-in.tsx';
 
@@ -18,6 +17,12 @@ import { SignInPage, SignUpPage } from './pages/sign-in.tsx';
 const BaristaPage = lazy(() => import('./pages/barista.tsx').then((module) => module.BaristaPage));
 const DisplayPage = lazy(() => import('./pages/display.tsx').then((module) => module.DisplayPage));
 const AdminPage = lazy(() => import('./pages/admin.tsx').then((module) => module.AdminPage));
+// A round for the table is an occasion, not every order: its pages load when opened too.
+const RoundsPage = lazy(() => import('./pages/rounds.tsx').then((module) => module.RoundsPage));
+const JoinRoundPage = lazy(() =>
+  import('./pages/rounds.tsx').then((module) => module.JoinRoundPage),
+);
+const RoundPage = lazy(() => import('./pages/rounds.tsx').then((module) => module.RoundPage));
 
 function OutageBanner() {
   const reachable = useStore(serverReachable);
