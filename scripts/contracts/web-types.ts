@@ -45,6 +45,9 @@ export type Weekday = NonNullable<Schedule['days']>[number];
 export type ScheduleRun = ${json('/v1/schedules/{id}/runs', 'get', 200)}['runs'][number];
 /** A scheduled order due soon, as the barista's GET /v1/schedules/upcoming answers it. */
 export type UpcomingRun = ${json('/v1/schedules/upcoming', 'get', 200)}['runs'][number];
+/** A round for the table, as GET /v1/rounds/{id} answers it. */
+export type Round = ${json('/v1/rounds/{id}', 'get', 200)};
+export type RoundMember = Round['members'][number];
 `;
 
 await writeFile(

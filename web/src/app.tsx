@@ -17,6 +17,12 @@ import { SignInPage, SignUpPage } from './pages/sign-in.tsx';
 const BaristaPage = lazy(() => import('./pages/barista.tsx').then((module) => module.BaristaPage));
 const DisplayPage = lazy(() => import('./pages/display.tsx').then((module) => module.DisplayPage));
 const AdminPage = lazy(() => import('./pages/admin.tsx').then((module) => module.AdminPage));
+// A round for the table is an occasion, not every order: its pages load when opened too.
+const RoundsPage = lazy(() => import('./pages/rounds.tsx').then((module) => module.RoundsPage));
+const JoinRoundPage = lazy(() =>
+  import('./pages/rounds.tsx').then((module) => module.JoinRoundPage),
+);
+const RoundPage = lazy(() => import('./pages/rounds.tsx').then((module) => module.RoundPage));
 
 function OutageBanner() {
   const reachable = useStore(serverReachable);
@@ -50,6 +56,7 @@ function Header() {
         {link('/', 'Menu')}
         {current && link('/orders', 'Orders')}
         {current && link('/schedules', 'Scheduled')}
+        {current && link('/rounds', 'Round')}
         {hasRole(current, 'barista') && link('/barista', 'Barista')}
         {hasRole(current, 'admin') && link('/admin', 'Admin')}
         {current ? link('/me', current.name) : link('/signin', 'Sign in')}
@@ -86,6 +93,9 @@ function Shell() {
             <Route path="/orders/:id" component={OrderPage} />
             <Route path="/me" component={ProfilePage} />
             <Route path="/schedules" component={SchedulesPage} />
+            <Route path="/rounds" component={RoundsPage} />
+            <Route path="/rounds/join/:code" component={JoinRoundPage} />
+            <Route path="/rounds/:id" component={RoundPage} />
             <Route path="/signin" component={SignInPage} />
             <Route path="/signup" component={SignUpPage} />
             <Route path="/barista" component={BaristaPage} />

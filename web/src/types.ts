@@ -60,6 +60,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -82,6 +92,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -104,6 +124,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -126,6 +156,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -148,6 +188,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -210,6 +260,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -232,6 +292,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -254,6 +324,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -325,6 +405,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -347,6 +437,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -369,6 +469,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -391,6 +501,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -413,6 +533,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -488,6 +618,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -510,6 +650,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -532,6 +682,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -554,6 +714,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -576,6 +746,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -659,6 +839,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -681,6 +871,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -703,6 +903,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -725,6 +935,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -747,6 +967,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -769,6 +999,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -829,6 +1069,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -851,6 +1101,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -873,6 +1133,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -895,6 +1165,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -917,6 +1197,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -939,6 +1229,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1012,6 +1312,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1034,6 +1344,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1056,6 +1376,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1078,6 +1408,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1100,6 +1440,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1122,6 +1472,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1190,6 +1550,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1212,6 +1582,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1234,6 +1614,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1256,6 +1646,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1278,6 +1678,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1300,6 +1710,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1379,6 +1799,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1401,6 +1831,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1423,6 +1863,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1445,6 +1895,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1467,6 +1927,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1489,6 +1959,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1511,6 +1991,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1533,6 +2023,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1577,6 +2077,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1599,6 +2109,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1621,6 +2141,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1643,6 +2173,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1665,6 +2205,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1687,6 +2237,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1743,6 +2303,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1765,6 +2335,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1787,6 +2367,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1809,6 +2399,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1831,6 +2431,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1853,6 +2463,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1914,6 +2534,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1936,6 +2566,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1958,6 +2598,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -1980,6 +2630,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2021,6 +2681,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2043,6 +2713,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2065,6 +2745,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2087,6 +2777,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2183,6 +2883,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2205,6 +2915,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2227,6 +2947,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2320,6 +3050,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2342,6 +3082,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2364,6 +3114,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2386,6 +3146,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2408,6 +3178,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2430,6 +3210,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2452,6 +3242,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2474,6 +3274,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2533,6 +3343,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2555,6 +3375,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2577,6 +3407,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2599,6 +3439,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2621,6 +3471,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2643,6 +3503,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2665,6 +3535,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2687,6 +3567,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2767,6 +3657,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2789,6 +3689,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2811,6 +3721,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2833,6 +3753,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2855,6 +3785,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2877,6 +3817,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2899,6 +3849,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2921,6 +3881,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -2994,6 +3964,11 @@ export interface paths {
                 queuePosition?: number;
                 /**
                  * Format: uuid
+                 * @description The round for the table it is part of: the barista makes the round as one.
+                 */
+                roundId?: string;
+                /**
+                 * Format: uuid
                  * @description The schedule that placed it, if one did.
                  */
                 scheduleId?: string;
@@ -3023,6 +3998,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3045,6 +4030,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3067,6 +4062,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3089,6 +4094,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3111,6 +4126,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3133,6 +4158,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3155,6 +4190,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3177,6 +4222,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3254,6 +4309,11 @@ export interface paths {
               queuePosition?: number;
               /**
                * Format: uuid
+               * @description The round for the table it is part of: the barista makes the round as one.
+               */
+              roundId?: string;
+              /**
+               * Format: uuid
                * @description The schedule that placed it, if one did.
                */
               scheduleId?: string;
@@ -3282,6 +4342,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3304,6 +4374,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3326,6 +4406,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3348,6 +4438,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3370,6 +4470,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3392,6 +4502,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3414,6 +4534,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3436,6 +4566,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3510,6 +4650,11 @@ export interface paths {
               queuePosition?: number;
               /**
                * Format: uuid
+               * @description The round for the table it is part of: the barista makes the round as one.
+               */
+              roundId?: string;
+              /**
+               * Format: uuid
                * @description The schedule that placed it, if one did.
                */
               scheduleId?: string;
@@ -3538,6 +4683,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3560,6 +4715,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3582,6 +4747,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3604,6 +4779,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3626,6 +4811,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3648,6 +4843,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3670,6 +4875,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3692,6 +4907,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3779,6 +5004,11 @@ export interface paths {
               queuePosition?: number;
               /**
                * Format: uuid
+               * @description The round for the table it is part of: the barista makes the round as one.
+               */
+              roundId?: string;
+              /**
+               * Format: uuid
                * @description The schedule that placed it, if one did.
                */
               scheduleId?: string;
@@ -3807,6 +5037,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3829,6 +5069,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3851,6 +5101,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3873,6 +5133,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3895,6 +5165,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3917,6 +5197,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3939,6 +5229,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -3961,6 +5261,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4046,6 +5356,11 @@ export interface paths {
               queuePosition?: number;
               /**
                * Format: uuid
+               * @description The round for the table it is part of: the barista makes the round as one.
+               */
+              roundId?: string;
+              /**
+               * Format: uuid
                * @description The schedule that placed it, if one did.
                */
               scheduleId?: string;
@@ -4074,6 +5389,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4096,6 +5421,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4118,6 +5453,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4140,6 +5485,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4162,6 +5517,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4184,6 +5549,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4206,6 +5581,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4228,6 +5613,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4313,6 +5708,11 @@ export interface paths {
               queuePosition?: number;
               /**
                * Format: uuid
+               * @description The round for the table it is part of: the barista makes the round as one.
+               */
+              roundId?: string;
+              /**
+               * Format: uuid
                * @description The schedule that placed it, if one did.
                */
               scheduleId?: string;
@@ -4341,6 +5741,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4363,6 +5773,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4385,6 +5805,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4407,6 +5837,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4429,6 +5869,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4451,6 +5901,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4473,6 +5933,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4495,6 +5965,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4563,6 +6043,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4585,6 +6075,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4607,6 +6107,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4629,6 +6139,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4651,6 +6171,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4738,6 +6268,11 @@ export interface paths {
               queuePosition?: number;
               /**
                * Format: uuid
+               * @description The round for the table it is part of: the barista makes the round as one.
+               */
+              roundId?: string;
+              /**
+               * Format: uuid
                * @description The schedule that placed it, if one did.
                */
               scheduleId?: string;
@@ -4766,6 +6301,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4788,6 +6333,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4810,6 +6365,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4832,6 +6397,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4854,6 +6429,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4876,6 +6461,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4898,6 +6493,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -4920,6 +6525,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5005,6 +6620,11 @@ export interface paths {
               queuePosition?: number;
               /**
                * Format: uuid
+               * @description The round for the table it is part of: the barista makes the round as one.
+               */
+              roundId?: string;
+              /**
+               * Format: uuid
                * @description The schedule that placed it, if one did.
                */
               scheduleId?: string;
@@ -5033,6 +6653,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5055,6 +6685,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5077,6 +6717,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5099,6 +6749,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5121,6 +6781,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5143,6 +6813,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5165,6 +6845,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5187,6 +6877,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5264,6 +6964,11 @@ export interface paths {
               queuePosition?: number;
               /**
                * Format: uuid
+               * @description The round for the table it is part of: the barista makes the round as one.
+               */
+              roundId?: string;
+              /**
+               * Format: uuid
                * @description The schedule that placed it, if one did.
                */
               scheduleId?: string;
@@ -5292,6 +6997,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5314,6 +7029,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5336,6 +7061,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5358,6 +7093,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5380,6 +7125,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5402,6 +7157,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5424,6 +7189,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5446,6 +7221,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5510,6 +7295,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5532,6 +7327,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5554,6 +7359,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5576,6 +7391,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5644,6 +7469,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5666,6 +7501,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5688,6 +7533,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5710,6 +7565,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5732,6 +7597,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5808,6 +7683,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5830,6 +7715,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5852,6 +7747,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5874,6 +7779,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5896,6 +7811,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5918,6 +7843,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5965,6 +7900,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -5987,6 +7932,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6009,6 +7964,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6031,6 +7996,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6053,6 +8028,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6075,6 +8060,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6132,6 +8127,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6154,6 +8159,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6176,6 +8191,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6198,6 +8223,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6220,6 +8255,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6242,6 +8287,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6310,6 +8365,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6332,6 +8397,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6354,6 +8429,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6376,6 +8461,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6398,6 +8493,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6408,6 +8513,2042 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rounds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a round for the table; share its code or link so others add their drinks */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Six characters to say across the table; no 0/O or 1/I/L to mix up. */
+              code: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: uuid */
+              id: string;
+              /** @description The link to share: /rounds/join/{code} in the app. */
+              joinPath: string;
+              /** @description The starter first, then in the order they joined. */
+              members: {
+                /** Format: uuid */
+                customerId: string;
+                items: {
+                  /** Format: uuid */
+                  menuItemId: string;
+                  options: string[];
+                  quantity: number;
+                }[];
+                name: string;
+                /**
+                 * Format: uuid
+                 * @description After submit: this member’s order.
+                 */
+                orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+                /** @description The drinks at today’s prices; 0 when one can no longer be had. */
+                subtotalCents: number;
+              }[];
+              /** @description each: every member pays their own drinks; starter: the starter pays for all. */
+              payer: 'each' | 'starter';
+              /** Format: uuid */
+              starterId: string;
+              status: 'open' | 'submitted';
+              /** Format: date-time */
+              submittedAt?: string;
+              totalCents: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rounds/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A round you are in, with everyone’s drinks (404 to anyone else) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Six characters to say across the table; no 0/O or 1/I/L to mix up. */
+              code: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: uuid */
+              id: string;
+              /** @description The link to share: /rounds/join/{code} in the app. */
+              joinPath: string;
+              /** @description The starter first, then in the order they joined. */
+              members: {
+                /** Format: uuid */
+                customerId: string;
+                items: {
+                  /** Format: uuid */
+                  menuItemId: string;
+                  options: string[];
+                  quantity: number;
+                }[];
+                name: string;
+                /**
+                 * Format: uuid
+                 * @description After submit: this member’s order.
+                 */
+                orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+                /** @description The drinks at today’s prices; 0 when one can no longer be had. */
+                subtotalCents: number;
+              }[];
+              /** @description each: every member pays their own drinks; starter: the starter pays for all. */
+              payer: 'each' | 'starter';
+              /** Format: uuid */
+              starterId: string;
+              status: 'open' | 'submitted';
+              /** Format: date-time */
+              submittedAt?: string;
+              totalCents: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Cancel an open round (starter): it is deleted and nothing of it is ordered */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rounds/{id}/items': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Set your drinks in an open round (an empty list takes them all out) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            items: {
+              /** Format: uuid */
+              menuItemId: string;
+              /** @description Option ids; groups left out take their default. */
+              options?: string[];
+              quantity: number;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Six characters to say across the table; no 0/O or 1/I/L to mix up. */
+              code: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: uuid */
+              id: string;
+              /** @description The link to share: /rounds/join/{code} in the app. */
+              joinPath: string;
+              /** @description The starter first, then in the order they joined. */
+              members: {
+                /** Format: uuid */
+                customerId: string;
+                items: {
+                  /** Format: uuid */
+                  menuItemId: string;
+                  options: string[];
+                  quantity: number;
+                }[];
+                name: string;
+                /**
+                 * Format: uuid
+                 * @description After submit: this member’s order.
+                 */
+                orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+                /** @description The drinks at today’s prices; 0 when one can no longer be had. */
+                subtotalCents: number;
+              }[];
+              /** @description each: every member pays their own drinks; starter: the starter pays for all. */
+              payer: 'each' | 'starter';
+              /** Format: uuid */
+              starterId: string;
+              status: 'open' | 'submitted';
+              /** Format: date-time */
+              submittedAt?: string;
+              totalCents: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rounds/{id}/members/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Leave an open round, with your drinks (the starter cancels instead) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rounds/{id}/submit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Submit the round (starter): each member’s drinks become their own order, all as one group for the barista
+     * @description Submitted at most once: submitting a submitted round answers with the same orders (a double tap or a retry places nothing twice), so no Idempotency-Key is needed. Nothing is submitted while a drink is unavailable (422 round-item-unavailable) or a tab would be refused (409 round-tab-refused); both name the members, and submitting again with them in `without` goes on without their drinks.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The starter pays for every drink of the round. */
+            payForEveryone?: boolean;
+            /** @description Members whose drinks are left out, as the starter agreed. */
+            without?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Six characters to say across the table; no 0/O or 1/I/L to mix up. */
+              code: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: uuid */
+              id: string;
+              /** @description The link to share: /rounds/join/{code} in the app. */
+              joinPath: string;
+              /** @description The starter first, then in the order they joined. */
+              members: {
+                /** Format: uuid */
+                customerId: string;
+                items: {
+                  /** Format: uuid */
+                  menuItemId: string;
+                  options: string[];
+                  quantity: number;
+                }[];
+                name: string;
+                /**
+                 * Format: uuid
+                 * @description After submit: this member’s order.
+                 */
+                orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+                /** @description The drinks at today’s prices; 0 when one can no longer be had. */
+                subtotalCents: number;
+              }[];
+              /** @description each: every member pays their own drinks; starter: the starter pays for all. */
+              payer: 'each' | 'starter';
+              /** Format: uuid */
+              starterId: string;
+              status: 'open' | 'submitted';
+              /** Format: date-time */
+              submittedAt?: string;
+              totalCents: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/rounds/join': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Join an open round with its code (joining again changes nothing) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description As shared: six letters and digits; case, spaces and dashes do not matter. */
+            code: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Six characters to say across the table; no 0/O or 1/I/L to mix up. */
+              code: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: uuid */
+              id: string;
+              /** @description The link to share: /rounds/join/{code} in the app. */
+              joinPath: string;
+              /** @description The starter first, then in the order they joined. */
+              members: {
+                /** Format: uuid */
+                customerId: string;
+                items: {
+                  /** Format: uuid */
+                  menuItemId: string;
+                  options: string[];
+                  quantity: number;
+                }[];
+                name: string;
+                /**
+                 * Format: uuid
+                 * @description After submit: this member’s order.
+                 */
+                orderId?: string;
+                /** @enum {string} */
+                orderStatus?:
+                  'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+                /** @description The drinks at today’s prices; 0 when one can no longer be had. */
+                subtotalCents: number;
+              }[];
+              /** @description each: every member pays their own drinks; starter: the starter pays for all. */
+              payer: 'each' | 'starter';
+              /** Format: uuid */
+              starterId: string;
+              status: 'open' | 'submitted';
+              /** Format: date-time */
+              submittedAt?: string;
+              totalCents: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details (application/problem+json). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              /** @enum {string} */
+              currentStatus?:
+                'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
+              status: number;
+              title: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -6486,6 +10627,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6508,6 +10659,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6530,6 +10691,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6552,6 +10723,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6574,6 +10755,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6596,6 +10787,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6618,6 +10819,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6640,6 +10851,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6739,6 +10960,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6761,6 +10992,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6783,6 +11024,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6805,6 +11056,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6827,6 +11088,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6849,6 +11120,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6871,6 +11152,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6893,6 +11184,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6952,6 +11253,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6974,6 +11285,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -6996,6 +11317,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7018,6 +11349,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7040,6 +11381,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7062,6 +11413,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7084,6 +11445,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7106,6 +11477,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7193,6 +11574,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7215,6 +11606,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7237,6 +11638,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7259,6 +11670,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7281,6 +11702,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7303,6 +11734,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7325,6 +11766,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7347,6 +11798,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7435,6 +11896,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7457,6 +11928,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7479,6 +11960,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7501,6 +11992,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7523,6 +12024,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7545,6 +12056,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7567,6 +12088,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7589,6 +12120,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7663,6 +12204,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7685,6 +12236,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7707,6 +12268,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7729,6 +12300,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7751,6 +12332,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7773,6 +12364,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7795,6 +12396,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7817,6 +12428,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7907,6 +12528,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7929,6 +12560,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7951,6 +12592,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7973,6 +12624,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -7995,6 +12656,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8017,6 +12688,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8039,6 +12720,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8061,6 +12752,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8135,6 +12836,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8157,6 +12868,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8179,6 +12900,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8201,6 +12932,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8223,6 +12964,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8245,6 +12996,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8267,6 +13028,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8289,6 +13060,16 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
+              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              members?: {
+                /** Format: uuid */
+                customerId: string;
+                detail: string;
+                /** Format: uuid */
+                menuItemId?: string;
+                name: string;
+                reason: 'item-unavailable' | 'tab-refused';
+              }[];
               status: number;
               title: string;
               type: string;
@@ -8349,3 +13130,7 @@ export type ScheduleRun =
 /** A scheduled order due soon, as the barista's GET /v1/schedules/upcoming answers it. */
 export type UpcomingRun =
   paths['/v1/schedules/upcoming']['get']['responses'][200]['content']['application/json']['runs'][number];
+/** A round for the table, as GET /v1/rounds/{id} answers it. */
+export type Round =
+  paths['/v1/rounds/{id}']['get']['responses'][200]['content']['application/json'];
+export type RoundMember = Round['members'][number];

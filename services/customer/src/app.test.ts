@@ -157,6 +157,19 @@ test('charging an order twice charges once, refunding twice refunds once', async
   assert.equal(response?.customer?.tabBalanceCents, 0);
 });
 
+test('checking a tab charge says whether the limit would take it, and charges nothing', async () => {
+  const ada = await register();
+  await call('chargeTab', { customerId: ada.id, orderId: randomUUID(), amountCents: 600 });
+  const fits = await call('checkTabCharge', { customerId: ada.id, amountCents: 400 });
+  assert.deepEqual(fits.response, { allowed: true, reason: '', tabBalanceCents: 600 });
+  const over = await call('checkTabCharge', { customerId: ada.id, amountCents: 401 });
+  assert.equal(over.response?.allowed, false);
+  assert.match(over.response.reason, /over its limit of 1000 cents/);
+  assert.equal(over.response.tabBalanceCents, 600);
+  const unknown = await call('checkTabCharge', { customerId: randomUUID(), amountCents: 1 });
+  assert.equal(unknown.error?.code, grpc.status.NOT_FOUND);
+});
+
 test('refunding an order never charged changes nothing', async () => {
   const ada = await register();
   const { response } = await call('refundTab', { customerId: ada.id, orderId: randomUUID() });

@@ -55,10 +55,11 @@ test('the health service reports SERVING for the server and for MenuService', as
   menu.close();
 });
 
-test('reflection describes the menu, order, schedule and health services', async () => {
+test('reflection describes the menu, order, round, schedule and health services', async () => {
   assert.deepEqual(await listServicesByReflection(address), [
     'everything.order.v1.MenuService',
     'everything.order.v1.OrderService',
+    'everything.order.v1.RoundService',
     'everything.order.v1.ScheduleService',
     'grpc.health.v1.Health',
   ]);

@@ -7,9 +7,17 @@ import {
   orderV1,
   protoFiles,
   protoRoot,
+  roundV1,
   scheduleV1,
 } from '@everything/contracts';
-import { createGrpcServer, unavailableWhen, type GrpcServer } from '@everything/grpc';
+import {
+  callUnary,
+  createGrpcServer,
+  isServiceError,
+  Status,
+  unavailableWhen,
+  type GrpcServer,
+} from '@everything/grpc';
 import type { Logger } from '@everything/logger';
 import { gateOnDatabase, type DatabaseGate, type PostgresConfig } from '@everything/postgres';
 import type { Valkey } from '@everything/valkey';
@@ -17,6 +25,7 @@ import { OrderFeed } from './events/order-feed.ts';
 import { OutboxRelay } from './events/outbox-relay.ts';
 import { menuService } from './grpc/menu-service.ts';
 import { orderService } from './grpc/order-service.ts';
+import { roundService } from './grpc/round-service.ts';
 import { scheduleService } from './grpc/schedule-service.ts';
 import { MenuAdmin } from './menu/menu-admin.ts';
 import { observeOrderDatabase, observeOrderFeed } from './metrics.ts';
@@ -24,6 +33,8 @@ import { MenuCatalog } from './menu/menu-catalog.ts';
 import { MenuRepository } from './menu/menu-repository.ts';
 import { OrderRepository } from './orders/order-repository.ts';
 import { Ordering } from './orders/ordering.ts';
+import { RoundRepository } from './rounds/round-repository.ts';
+import { Rounds, type TabCheck } from './rounds/rounds.ts';
 import { ScheduleRepository } from './schedules/schedule-repository.ts';
 import { Scheduling, type SchedulingPolicy } from './schedules/scheduling.ts';
 import { StalledOrderSweeper, type StalledOrderSettings } from './orders/stalled-orders.ts';
@@ -68,6 +79,7 @@ export interface OrderApp {
   catalog: MenuCatalog;
   ordering: Ordering;
   scheduling: Scheduling;
+  rounds: Rounds;
   database: DatabaseGate;
   /** The event streams this replica serves to barista queues and trackers. */
   feed: OrderFeed;
@@ -103,6 +115,12 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       cafeTimeZone: deps.scheduling?.cafeTimeZone ?? 'UTC',
     },
     now: () => new Date(),
+  });
+  const rounds = new Rounds(new RoundRepository(pool, orders), {
+    menu: async () => (await catalog.list()).items,
+    checkTab: tabCheck(deps.customers, deps.timeouts.upstreamMs),
+    startWorkflows: (placed) => ordering.startWorkflows(placed),
+    acceptBy: () => ordering.acceptByForNewOrder(),
   });
   const worker: Worker = await createOrderWorker({
     connection: temporal.connection,
@@ -157,8 +175,16 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
         definition: scheduleV1.ScheduleServiceService,
         implementation: scheduleService(scheduling, catalog, database.guard, classify, logger),
       },
+      {
+        name: 'everything.order.v1.RoundService',
+        definition: roundV1.RoundServiceService,
+        implementation: roundService(rounds, database.guard, classify, logger),
+      },
     ],
-    { root: protoRoot, files: [protoFiles.orderMenu, protoFiles.orders, protoFiles.schedules] },
+    {
+      root: protoRoot,
+      files: [protoFiles.orderMenu, protoFiles.orders, protoFiles.schedules, protoFiles.rounds],
+    },
   );
 
   let workerRun: Promise<void> | undefined;
@@ -167,6 +193,7 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
     catalog,
     ordering,
     scheduling,
+    rounds,
     database,
     feed,
     async start(host, port) {
@@ -197,5 +224,30 @@ export async function createApp(deps: OrderDeps): Promise<OrderApp> {
       }
       await relay.stop();
     },
+  };
+}
+
+/**
+ * Asks the customer service whether a tab would take a charge. A customer service of the
+ * previous release does not know the question (UNIMPLEMENTED): then nobody is refused up front
+ * and each order's own charge decides, as for any order.
+ */
+function tabCheck(customers: customerV1.CustomerServiceClient, timeoutMs: number): TabCheck {
+  return async (customerId, amountCents) => {
+    try {
+      const answer = await callUnary(
+        customers,
+        'checkTabCharge',
+        { customerId, amountCents },
+        timeoutMs,
+      );
+      return { allowed: answer.allowed, reason: answer.reason };
+    } catch (error) {
+      if (isServiceError(error) && error.code === Status.UNIMPLEMENTED)
+        return { allowed: undefined, reason: '' };
+      if (isServiceError(error) && error.code === Status.NOT_FOUND)
+        return { allowed: false, reason: error.details };
+      throw error;
+    }
   };
 }

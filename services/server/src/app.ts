@@ -2,7 +2,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { customerV1, menuV1, orderV1, pushV1, scheduleV1 } from '@everything/contracts';
+import type {
+  customerV1,
+  menuV1,
+  orderV1,
+  pushV1,
+  roundV1,
+  scheduleV1,
+} from '@everything/contracts';
 import type { Logger } from '@everything/logger';
 import type { Valkey } from '@everything/valkey';
 import { sessionRoleFrom } from './auth/session-role.ts';
@@ -22,6 +29,7 @@ import { menuRoutes } from './routes/menu.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { displayKeyRoutes, pickupRoutes } from './routes/pickup.ts';
 import { pushRoutes } from './routes/push.ts';
+import { roundRoutes } from './routes/rounds.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { ORDER_PLACEMENT_DEFAULTS } from './config.ts';
 import { Admission, type AdmissionLimits } from './upstream/admission.ts';
@@ -32,6 +40,7 @@ export interface ServerDeps {
   menu: menuV1.MenuServiceClient;
   orders: orderV1.OrderServiceClient;
   schedules: scheduleV1.ScheduleServiceClient;
+  rounds: roundV1.RoundServiceClient;
   customers: customerV1.CustomerServiceClient;
   push: pushV1.PushServiceClient;
   valkey: Valkey;
@@ -162,6 +171,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     menuAdminRoutes(scope, deps.menu, menuChanges.announce, deps.upstreamTimeoutMs);
     displayKeyRoutes(scope, deps.valkey);
     scheduleRoutes(scope, { schedules: deps.schedules, timeoutMs: deps.upstreamTimeoutMs });
+    roundRoutes(scope, { rounds: deps.rounds, timeoutMs: deps.upstreamTimeoutMs });
     return Promise.resolve();
   });
   answerMethodsNotAllowed();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { customerV1, menuV1, orderV1, pushV1, scheduleV1 } from '@everything/contracts';
+import { customerV1, menuV1, orderV1, pushV1, roundV1, scheduleV1 } from '@everything/contracts';
 import { loadConfig } from '@everything/config';
 import { callUnary, channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { Lifecycle } from '@everything/lifecycle';
@@ -35,6 +35,11 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     insecure(),
     channelOptions,
   );
+  const rounds = new roundV1.RoundServiceClient(
+    config.ORDER_SERVICE_ADDRESS,
+    insecure(),
+    channelOptions,
+  );
   const customers = new customerV1.CustomerServiceClient(
     config.CUSTOMER_SERVICE_ADDRESS,
     insecure(),
@@ -49,6 +54,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     menu.close();
     orders.close();
     schedules.close();
+    rounds.close();
     customers.close();
     push.close();
   });
@@ -63,6 +69,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
     menu,
     orders,
     schedules,
+    rounds,
     customers,
     push,
     valkey,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { menuV1, orderV1, pushV1, scheduleV1 } from '@everything/contracts';
+import { menuV1, orderV1, pushV1, roundV1, scheduleV1 } from '@everything/contracts';
 import { channelOptions, checkHealth, insecure } from '@everything/grpc';
 import { createLogger } from '@everything/logger';
 import { teardownStep } from '@everything/test-support';
@@ -19,6 +19,7 @@ export async function serverTestStack(options: Parameters<typeof orderTestDeps>[
   const menu = new menuV1.MenuServiceClient(orderAddress, insecure(), channelOptions);
   const orders = new orderV1.OrderServiceClient(orderAddress, insecure(), channelOptions);
   const schedules = new scheduleV1.ScheduleServiceClient(orderAddress, insecure(), channelOptions);
+  const rounds = new roundV1.RoundServiceClient(orderAddress, insecure(), channelOptions);
   const push = new pushV1.PushServiceClient(orderDeps.customerAddress, insecure(), channelOptions);
   const logger = createLogger('server-test', 'silent');
   const apps: { app: FastifyInstance; close: () => void }[] = [];
@@ -36,6 +37,7 @@ export async function serverTestStack(options: Parameters<typeof orderTestDeps>[
       menu,
       orders,
       schedules,
+      rounds,
       customers: orderDeps.customers,
       push,
       valkey: orderDeps.valkey,
@@ -62,6 +64,7 @@ export async function serverTestStack(options: Parameters<typeof orderTestDeps>[
       menu.close();
       orders.close();
       schedules.close();
+      rounds.close();
       push.close();
       await teardownStep('order app', () => order.close(2_000));
       await orderDeps.close();

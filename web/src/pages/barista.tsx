@@ -96,6 +96,82 @@ function Ticket({
   );
 }
 
+/** One ticket, or a round for the table: its members' orders in this column, as one card. */
+type Entry = { order: Order } | { roundId: string; orders: Order[] };
+
+function entriesOf(orders: Order[]): Entry[] {
+  const entries: Entry[] = [];
+  const rounds = new Map<string, Order[]>();
+  for (const order of orders) {
+    if (!order.roundId) {
+      entries.push({ order });
+      continue;
+    }
+    const members = rounds.get(order.roundId);
+    if (members) members.push(order);
+    else {
+      const first = [order];
+      rounds.set(order.roundId, first);
+      entries.push({ roundId: order.roundId, orders: first });
+    }
+  }
+  return entries;
+}
+
+function RoundCard({
+  roundId,
+  orders,
+  now,
+  fresh,
+  actions,
+  onAct,
+}: {
+  roundId: string;
+  orders: Order[];
+  now: number;
+  fresh: Set<string>;
+  actions: { action: Action; label: string }[];
+  onAct: (order: Order, action: Action) => Promise<void>;
+}) {
+  const [busy, setBusy] = useState(false);
+  const names = orders.map((order) => order.customerName).join(', ');
+  const together = actions[0];
+  return (
+    <li class="round-card" data-testid={`round-${roundId}`}>
+      <h3>
+        Round for the table · {orders.length} {orders.length === 1 ? 'person' : 'people'}: {names}
+      </h3>
+      {together && orders.length > 1 && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            void (async () => {
+              for (const order of orders) await onAct(order, together.action);
+              setBusy(false);
+            })();
+          }}
+        >
+          {together.label}: the whole round
+        </button>
+      )}
+      <ul class="tickets">
+        {orders.map((order) => (
+          <Ticket
+            key={order.id}
+            order={order}
+            now={now}
+            fresh={fresh.has(order.id)}
+            actions={actions}
+            onAct={onAct}
+          />
+        ))}
+      </ul>
+    </li>
+  );
+}
+
 function Board() {
   const queue = useResource(loadQueue, 'queue');
   const [live, setLive] = useState(false);
@@ -213,16 +289,28 @@ function Board() {
                   <p class="hint">Nothing here.</p>
                 ) : (
                   <ul class="tickets">
-                    {inColumn.map((order) => (
-                      <Ticket
-                        key={order.id}
-                        order={order}
-                        now={now}
-                        fresh={fresh.has(order.id)}
-                        actions={column.actions}
-                        onAct={act}
-                      />
-                    ))}
+                    {entriesOf(inColumn).map((entry) =>
+                      'order' in entry ? (
+                        <Ticket
+                          key={entry.order.id}
+                          order={entry.order}
+                          now={now}
+                          fresh={fresh.has(entry.order.id)}
+                          actions={column.actions}
+                          onAct={act}
+                        />
+                      ) : (
+                        <RoundCard
+                          key={entry.roundId}
+                          roundId={entry.roundId}
+                          orders={entry.orders}
+                          now={now}
+                          fresh={fresh}
+                          actions={column.actions}
+                          onAct={act}
+                        />
+                      ),
+                    )}
                   </ul>
                 )}
               </section>

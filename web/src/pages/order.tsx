@@ -140,6 +140,11 @@ export function OrderPage() {
               {live ? '● Live' : '○ Reconnecting…'}
             </p>
           </div>
+          {current.roundId && (
+            <p>
+              Part of a <a href={`/rounds/${current.roundId}`}>round for the table</a>.
+            </p>
+          )}
           <Progress order={current} />
           <ul class="lines">
             {current.items.map((line, index) => (

@@ -15,6 +15,8 @@ export interface OrderEvent {
     totalCents: number;
     lines: { menuItemId: string; quantity: number; unitPriceCents: number }[];
   };
+  /** On order.customer_notified: what the customer is told about, such as round_ready. */
+  notification?: { about: string };
 }
 
 /** A message that can never be applied, however often it is retried: it goes to the dead-letter topic. */
@@ -32,6 +34,7 @@ interface OrderEventV1 {
     customerName: string;
     statusReason: string | null;
   };
+  notification?: { about: string };
 }
 
 /**
@@ -58,6 +61,7 @@ const readers: Record<number, (value: unknown) => OrderEvent> = {
           unitPriceCents,
         })),
       },
+      ...(event.notification ? { notification: { about: event.notification.about } } : {}),
     };
   },
 };

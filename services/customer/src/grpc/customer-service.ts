@@ -135,6 +135,18 @@ export function customerService(
       );
       return { tabBalanceCents: result.balanceCents, applied: result.applied };
     }),
+    checkTabCharge: handle(async (request: customerV1.CheckTabChargeRequest) => {
+      if (request.amountCents < 0) throw new ValidationError('amountCents', 'must not be negative');
+      const result = await tab.check(
+        requireId('customerId', request.customerId),
+        request.amountCents,
+      );
+      return {
+        allowed: result.allowed,
+        reason: result.reason,
+        tabBalanceCents: result.balanceCents,
+      };
+    }),
     redeemPoints: handle(async (request: customerV1.RedeemPointsRequest) => {
       if (request.points <= 0) throw new ValidationError('points', 'must be positive');
       return redeemPoints(

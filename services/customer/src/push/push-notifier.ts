@@ -57,6 +57,14 @@ export function notificationOf(
         title: 'Order not made',
         body: event.order.statusReason ?? 'The café could not make it.',
       };
+    case 'order.customer_notified':
+      // Sent once per member's order when the last drink of their round for the table is ready.
+      if (event.notification?.about !== 'round_ready') return undefined;
+      return {
+        kind: 'round_ready',
+        title: 'Your round is ready',
+        body: 'The whole table’s drinks are at the counter.',
+      };
     default:
       return undefined;
   }

@@ -179,6 +179,35 @@ describe('web push notifications of order events', () => {
     assert.match(receivedAt(phone)[1]?.payload ?? '', /declined by the barista/);
   });
 
+  test('a round for the table ready is told as "Your round is ready"; other notices are not pushed', async () => {
+    const ada = await customer();
+    const phone = await subscribe(ada);
+    const notice = (about: string) => ({
+      ...event(ada, 'order.customer_notified'),
+      notification: { about, estimatedReadyAt: null },
+    });
+    const roundReady = {
+      ...notice('round_ready'),
+      order: { ...notice('x').order, status: 'ready' },
+    };
+    await publish({ ...notice('accepted'), order: { ...roundReady.order, status: 'accepted' } });
+    await publish(roundReady);
+    await eventually('the round is told', async () =>
+      Promise.resolve(receivedAt(phone).length >= 1),
+    );
+    await publish(event(ada, 'order.accepted'));
+    await eventually('the marker arrives', async () =>
+      Promise.resolve(receivedAt(phone).length === 2),
+    );
+    assert.deepEqual(JSON.parse(receivedAt(phone)[0]?.payload ?? '{}'), {
+      kind: 'round_ready',
+      title: 'Your round is ready',
+      body: 'The whole table’s drinks are at the counter.',
+      orderId: roundReady.order.id,
+      url: `/orders/${roundReady.order.id}`,
+    });
+  });
+
   test('an event delivered twice is told once', async () => {
     const ada = await customer();
     const phone = await subscribe(ada);

@@ -70,6 +70,28 @@ export class Tab {
   }
 
   /**
+   * Whether a charge of `amountCents` would be accepted now, charging nothing: the same limit
+   * as `charge`. Only advice (another order may take the room before the charge comes), which
+   * is all a round for the table needs before it submits.
+   */
+  async check(
+    customerId: string,
+    amountCents: number,
+  ): Promise<{ allowed: boolean; reason: string; balanceCents: number }> {
+    const customer = await this.#pool.query('SELECT 1 FROM customers WHERE id = $1', [customerId]);
+    if (customer.rowCount === 0) throw new UnknownCustomerError(`no customer has id ${customerId}`);
+    const balance = await this.#balance(this.#pool, customerId);
+    const allowed = balance + amountCents <= this.#limitCents;
+    return {
+      allowed,
+      reason: allowed
+        ? ''
+        : `the tab would reach ${balance + amountCents} cents, over its limit of ${this.#limitCents} cents`,
+      balanceCents: balance,
+    };
+  }
+
+  /**
    * Refunds the order's charge once and closes its payment; for an order never charged it
    * writes a zero refund, so a charge arriving later is refused. `applied` is whether money
    * was given back.

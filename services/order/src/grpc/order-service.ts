@@ -70,6 +70,8 @@ function toWire(order: OrderView): orderV1.Order {
     estimatedReadyAt: order.queue?.estimatedReadyAt,
     acceptBy: order.status === 'placed' ? order.acceptBy : undefined,
     scheduleId: order.scheduleId ?? '',
+    roundId: order.roundId ?? '',
+    payerId: order.payerId ?? '',
   };
 }
 

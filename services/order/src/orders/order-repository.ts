@@ -25,12 +25,14 @@ interface OrderRow {
   updated_at: Date;
   accept_by: Date;
   schedule_id: string | null;
+  round_id: string | null;
+  payer_id: string | null;
   lines: OrderLine[];
 }
 
 const select = `
   SELECT o.id, o.customer_id, o.customer_name, o.status, o.status_reason, o.total_cents, o.discount_cents, o.points_redeemed,
-         o.placed_at, o.updated_at, o.accept_by, o.schedule_id,
+         o.placed_at, o.updated_at, o.accept_by, o.schedule_id, o.round_id, o.payer_id,
          (SELECT json_agg(json_build_object(
                    'menuItemId', l.menu_item_id, 'name', l.name, 'quantity', l.quantity,
                    'options', l.options, 'unitPriceCents', l.unit_price_cents) ORDER BY l.position)
@@ -51,6 +53,8 @@ const toOrder = (row: OrderRow): Order => ({
   updatedAt: row.updated_at,
   acceptBy: row.accept_by,
   scheduleId: row.schedule_id ?? undefined,
+  roundId: row.round_id ?? undefined,
+  payerId: row.payer_id ?? undefined,
 });
 
 export class OrderConflictError extends Error {
@@ -72,6 +76,9 @@ export interface IdempotencyKey {
 const IDEMPOTENCY_KEY_HOURS = 24;
 
 type Db = pg.Pool | pg.PoolClient;
+
+/** An order as it is first stored: what the database fills in left out. */
+export type NewOrder = Omit<Order, 'placedAt' | 'updatedAt' | 'status' | 'statusReason'>;
 
 // A key no other lock in order_db uses.
 const OUTBOX_WRITE_LOCK = 4_242_002;
@@ -106,7 +113,7 @@ export class OrderRepository {
    * two attempts with one key never both create an order.
    */
   async insertPlaced(
-    order: Omit<Order, 'placedAt' | 'updatedAt' | 'status' | 'statusReason'>,
+    order: NewOrder,
     idempotency?: IdempotencyKey,
   ): Promise<{ order: Order; created: boolean }> {
     const result = await withTransaction(this.#pool, async (client) => {
@@ -114,47 +121,66 @@ export class OrderRepository {
         const placedBefore = await this.#claimKey(client, order, idempotency);
         if (placedBefore) return { order: placedBefore, created: false };
       }
-      const inserted = await client.query(
-        `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, discount_cents, points_redeemed, accept_by, schedule_id)
-         VALUES ($1, $2, $3, 'placed', $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-        [
-          order.id,
-          order.customerId,
-          order.customerName,
-          order.totalCents,
-          order.discountCents,
-          order.pointsRedeemed,
-          order.acceptBy,
-          order.scheduleId ?? null,
-        ],
-      );
-      if (inserted.rowCount === 0) {
-        const existing = await this.#find(client, order.id);
-        if (existing?.customerId !== order.customerId)
-          throw new OrderConflictError(`order ${order.id} belongs to someone else`);
-        return { order: existing, created: false };
-      }
-      for (const [position, line] of order.lines.entries()) {
-        await client.query(
-          `INSERT INTO order_lines (order_id, position, menu_item_id, name, quantity, options, unit_price_cents)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [
-            order.id,
-            position,
-            line.menuItemId,
-            line.name,
-            line.quantity,
-            JSON.stringify(line.options),
-            line.unitPriceCents,
-          ],
-        );
-      }
-      const stored = (await this.#find(client, order.id)) as Order;
-      await this.#appendEvent(client, stored);
-      return { order: stored, created: true };
+      return this.#insert(client, order);
     });
     if (result.created) countPlaced(result.order.lines);
     return result;
+  }
+
+  /**
+   * Stores new orders, with their events, inside the caller's transaction, so they commit
+   * together with whatever else it writes (a round's submit). Counted once the caller commits.
+   */
+  async insertPlacedWithin(client: pg.PoolClient, orders: NewOrder[]): Promise<Order[]> {
+    const stored: Order[] = [];
+    for (const order of orders) stored.push((await this.#insert(client, order)).order);
+    return stored;
+  }
+
+  async #insert(
+    client: pg.PoolClient,
+    order: NewOrder,
+  ): Promise<{ order: Order; created: boolean }> {
+    const inserted = await client.query(
+      `INSERT INTO orders (id, customer_id, customer_name, status, total_cents, discount_cents, points_redeemed, accept_by, schedule_id, round_id, payer_id)
+       VALUES ($1, $2, $3, 'placed', $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+      [
+        order.id,
+        order.customerId,
+        order.customerName,
+        order.totalCents,
+        order.discountCents,
+        order.pointsRedeemed,
+        order.acceptBy,
+        order.scheduleId ?? null,
+        order.roundId ?? null,
+        order.payerId ?? null,
+      ],
+    );
+    if (inserted.rowCount === 0) {
+      const existing = await this.#find(client, order.id);
+      if (existing?.customerId !== order.customerId)
+        throw new OrderConflictError(`order ${order.id} belongs to someone else`);
+      return { order: existing, created: false };
+    }
+    for (const [position, line] of order.lines.entries()) {
+      await client.query(
+        `INSERT INTO order_lines (order_id, position, menu_item_id, name, quantity, options, unit_price_cents)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          order.id,
+          position,
+          line.menuItemId,
+          line.name,
+          line.quantity,
+          JSON.stringify(line.options),
+          line.unitPriceCents,
+        ],
+      );
+    }
+    const stored = (await this.#find(client, order.id)) as Order;
+    await this.#appendEvent(client, stored);
+    return { order: stored, created: true };
   }
 
   /**
@@ -168,6 +194,7 @@ export class OrderRepository {
     reason?: string,
   ): Promise<Order> {
     const { order, since } = await withTransaction(this.#pool, async (client) => {
+      const roundId = await this.#lockRoundOf(client, orderId);
       // The waits end now; RETURNING sees the new row, whose earlier milestones are unchanged.
       const { rows } = await client.query<Milestones>(
         `UPDATE orders SET status = $3, status_reason = $4, updated_at = now(),
@@ -181,8 +208,11 @@ export class OrderRepository {
       );
       const found = await this.#find(client, orderId);
       if (!found) throw new Error(`order ${orderId} does not exist`);
-      if (rows[0]) await this.#appendEvent(client, found);
-      else if (found.status !== to)
+      if (rows[0]) {
+        await this.#appendEvent(client, found);
+        const endsAWait = from === 'placed' || from === 'accepted';
+        if (roundId && endsAWait) await this.#notifyIfRoundReady(client, roundId);
+      } else if (found.status !== to)
         throw new Error(`order ${orderId} is ${found.status}, not ${from}`);
       return { order: found, since: rows[0] };
     });
@@ -208,6 +238,42 @@ export class OrderRepository {
         },
       });
     });
+  }
+
+  /**
+   * The round of an order, locked for this transaction: the orders of one round change state
+   * one at a time, so exactly one of them sees the whole round ready.
+   */
+  async #lockRoundOf(client: pg.PoolClient, orderId: string): Promise<string | undefined> {
+    const { rows } = await client.query<{ round_id: string | null }>(
+      'SELECT round_id FROM orders WHERE id = $1',
+      [orderId],
+    );
+    const roundId = rows[0]?.round_id ?? undefined;
+    if (roundId)
+      await client.query("SELECT pg_advisory_xact_lock(hashtextextended('rounds:' || $1, 0))", [
+        roundId,
+      ]);
+    return roundId;
+  }
+
+  /**
+   * Once no order of the round is waiting for the barista any more, every member whose drink is
+   * ready is told the whole round is (an `order.customer_notified` event on their order, which
+   * their tracker and their browsers' push hear). Only the transition that ends the wait gets
+   * here with nothing still open; the event id is fixed per order, so a retry adds nothing.
+   */
+  async #notifyIfRoundReady(client: pg.PoolClient, roundId: string): Promise<void> {
+    const { rows } = await client.query<OrderRow>(`${select} WHERE o.round_id = $1`, [roundId]);
+    const orders = rows.map(toOrder);
+    if (orders.some((order) => order.status === 'placed' || order.status === 'accepted')) return;
+    for (const order of orders.filter((each) => each.status === 'ready')) {
+      await this.#appendEvent(client, order, {
+        eventId: stableUuid(`${order.id}:notified:round_ready`),
+        type: 'order.customer_notified',
+        notification: { about: 'round_ready', estimatedReadyAt: null },
+      });
+    }
   }
 
   /**

@@ -2,7 +2,7 @@
 export type OrderStatus = 'placed' | 'accepted' | 'ready' | 'completed' | 'cancelled' | 'expired';
 
 /** What a customer is told about their order besides its status changes. */
-export type CustomerNotification = 'accepted';
+export type CustomerNotification = 'accepted' | 'round_ready';
 
 export type OrderAction = 'accept' | 'decline' | 'markReady' | 'cancel' | 'pickUp';
 
@@ -30,6 +30,10 @@ export interface Order {
   acceptBy: Date;
   /** The schedule that placed it; none for an order placed by hand. */
   scheduleId?: string | undefined;
+  /** The round for the table it is part of; none for an order of its own. */
+  roundId?: string | undefined;
+  /** Whose tab pays when not the customer's: a round's starter paying for everyone. */
+  payerId?: string | undefined;
 }
 
 /** Where a waiting order stands: orders ahead of it and when it should be ready. */

@@ -103,6 +103,16 @@ export class Ordering {
     return this.get(order.id);
   }
 
+  /** Starts the workflows of orders stored by someone else (a round's submit); safe to repeat. */
+  async startWorkflows(orders: Order[]): Promise<void> {
+    for (const order of orders) if (order.status === 'placed') await this.#startWorkflow(order);
+  }
+
+  /** What new orders cost and when they must be accepted by, as `place` fills them in. */
+  acceptByForNewOrder(): Date {
+    return new Date(Date.now() + this.#timeouts.acceptMs);
+  }
+
   async #startWorkflow(order: Order): Promise<void> {
     await this.#workflows.start(this.#workflowInput(order));
   }
@@ -115,6 +125,7 @@ export class Ordering {
       pointsToRedeem: order.pointsRedeemed,
       acceptBy: order.acceptBy.getTime(),
       pickupTimeoutMs: this.#timeouts.pickupMs,
+      ...(order.payerId ? { payerId: order.payerId } : {}),
     };
   }
 

@@ -87,9 +87,9 @@ test('a workflow whose activity calls are reordered fails replay, naming each fi
     `    try {
       await move('cancelled', reason);
     } finally {
-      await refundTab(input.customerId, input.orderId);`,
+      await refundTab(payer, input.orderId);`,
     `    try {
-      await refundTab(input.customerId, input.orderId);
+      await refundTab(payer, input.orderId);
     } finally {
       await move('cancelled', reason);`,
   );

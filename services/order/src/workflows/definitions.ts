@@ -14,6 +14,11 @@ export interface OrderWorkflowInput {
   acceptBy: number;
   /** How long a ready order waits for pickup before it expires. */
   pickupTimeoutMs: number;
+  /**
+   * Whose tab is charged and refunded when not the customer's: a round's starter paying for
+   * everyone. Absent in every order before rounds, so their histories replay unchanged.
+   */
+  payerId?: string;
 }
 
 export interface ActionInput {

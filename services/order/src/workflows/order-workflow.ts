@@ -61,6 +61,7 @@ interface Pending {
 }
 
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderStatus> {
+  const payer = input.payerId ?? input.customerId;
   // Widened on purpose: handlers change it between awaits, which the compiler cannot see.
   let status = 'placed' as OrderStatus;
   const pending: Pending[] = [];
@@ -98,7 +99,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     try {
       await move('cancelled', reason);
     } finally {
-      await refundTab(input.customerId, input.orderId);
+      await refundTab(payer, input.orderId);
       if (input.pointsToRedeem > 0) await restorePoints(input.customerId, input.orderId);
     }
   };
@@ -142,9 +143,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   if (!redeemed.ok) {
     await cancel(`not paid with points: ${redeemed.reason}`);
   } else if (input.totalCents > 0) {
-    const charged = await pay(() =>
-      payment.chargeTab(input.customerId, input.orderId, input.totalCents),
-    );
+    const charged = await pay(() => payment.chargeTab(payer, input.orderId, input.totalCents));
     if (!charged.ok) await cancel(`not charged: ${charged.reason}`);
   }
 

@@ -63,6 +63,7 @@ export function orderJson(order: orderV1.Order | undefined) {
       : {}),
     ...(order.acceptBy ? { acceptBy: order.acceptBy.toISOString() } : {}),
     ...(order.scheduleId ? { scheduleId: order.scheduleId } : {}),
+    ...(order.roundId ? { roundId: order.roundId } : {}),
   };
 }
 

@@ -202,6 +202,18 @@ export interface RefundTabRequest {
   orderId: string;
 }
 
+export interface CheckTabChargeRequest {
+  customerId: string;
+  amountCents: number;
+}
+
+export interface CheckTabChargeResponse {
+  allowed: boolean;
+  /** Why not, when not allowed. */
+  reason: string;
+  tabBalanceCents: number;
+}
+
 export interface ChargeTabResponse {
   tabBalanceCents: number;
   /** False when the order had already been charged. */
@@ -2384,6 +2396,152 @@ export const RefundTabRequest: MessageFns<RefundTabRequest> = {
   },
 };
 
+function createBaseCheckTabChargeRequest(): CheckTabChargeRequest {
+  return { customerId: "", amountCents: 0 };
+}
+
+export const CheckTabChargeRequest: MessageFns<CheckTabChargeRequest> = {
+  encode(message: CheckTabChargeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.amountCents !== 0) {
+      writer.uint32(16).int32(message.amountCents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckTabChargeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckTabChargeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.amountCents = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CheckTabChargeRequest>, I>>(base?: I): CheckTabChargeRequest {
+    return CheckTabChargeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckTabChargeRequest>, I>>(object: I): CheckTabChargeRequest {
+    const message = createBaseCheckTabChargeRequest();
+    message.customerId = object.customerId ?? "";
+    message.amountCents = object.amountCents ?? 0;
+    return message;
+  },
+};
+
+function createBaseCheckTabChargeResponse(): CheckTabChargeResponse {
+  return { allowed: false, reason: "", tabBalanceCents: 0 };
+}
+
+export const CheckTabChargeResponse: MessageFns<CheckTabChargeResponse> = {
+  encode(message: CheckTabChargeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.allowed !== false) {
+      writer.uint32(8).bool(message.allowed);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.tabBalanceCents !== 0) {
+      writer.uint32(24).int32(message.tabBalanceCents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckTabChargeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckTabChargeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.allowed = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tabBalanceCents = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CheckTabChargeResponse>, I>>(base?: I): CheckTabChargeResponse {
+    return CheckTabChargeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckTabChargeResponse>, I>>(object: I): CheckTabChargeResponse {
+    const message = createBaseCheckTabChargeResponse();
+    message.allowed = object.allowed ?? false;
+    message.reason = object.reason ?? "";
+    message.tabBalanceCents = object.tabBalanceCents ?? 0;
+    return message;
+  },
+};
+
 function createBaseChargeTabResponse(): ChargeTabResponse {
   return { tabBalanceCents: 0, applied: false };
 }
@@ -2848,6 +3006,22 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): RefundTabResponse => RefundTabResponse.decode(value),
   },
   /**
+   * Whether charging this much now would be accepted (the tab limit), without charging: a round
+   * for the table asks for every member before it submits anything. UNIMPLEMENTED from an
+   * older release means "not known": the charge itself still decides.
+   */
+  checkTabCharge: {
+    path: "/everything.customer.v1.CustomerService/CheckTabCharge" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckTabChargeRequest): Buffer =>
+      Buffer.from(CheckTabChargeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckTabChargeRequest => CheckTabChargeRequest.decode(value),
+    responseSerialize: (value: CheckTabChargeResponse): Buffer =>
+      Buffer.from(CheckTabChargeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckTabChargeResponse => CheckTabChargeResponse.decode(value),
+  },
+  /**
    * Takes loyalty points for an order (a free drink). Idempotent per order;
    * FAILED_PRECONDITION when the customer has fewer points, or the order gave its points back.
    */
@@ -3002,6 +3176,12 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * even when nothing was charged: a charge of the order arriving later is refused.
    */
   refundTab: handleUnaryCall<RefundTabRequest, RefundTabResponse>;
+  /**
+   * Whether charging this much now would be accepted (the tab limit), without charging: a round
+   * for the table asks for every member before it submits anything. UNIMPLEMENTED from an
+   * older release means "not known": the charge itself still decides.
+   */
+  checkTabCharge: handleUnaryCall<CheckTabChargeRequest, CheckTabChargeResponse>;
   /**
    * Takes loyalty points for an order (a free drink). Idempotent per order;
    * FAILED_PRECONDITION when the customer has fewer points, or the order gave its points back.
@@ -3163,6 +3343,26 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RefundTabResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Whether charging this much now would be accepted (the tab limit), without charging: a round
+   * for the table asks for every member before it submits anything. UNIMPLEMENTED from an
+   * older release means "not known": the charge itself still decides.
+   */
+  checkTabCharge(
+    request: CheckTabChargeRequest,
+    callback: (error: ServiceError | null, response: CheckTabChargeResponse) => void,
+  ): ClientUnaryCall;
+  checkTabCharge(
+    request: CheckTabChargeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckTabChargeResponse) => void,
+  ): ClientUnaryCall;
+  checkTabCharge(
+    request: CheckTabChargeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckTabChargeResponse) => void,
   ): ClientUnaryCall;
   /**
    * Takes loyalty points for an order (a free drink). Idempotent per order;

@@ -225,6 +225,10 @@ export interface Order {
   pointsRedeemed: number;
   /** The schedule that placed it; empty for an order placed by hand. */
   scheduleId: string;
+  /** The round for the table it is part of (RoundService); empty for an order of its own. */
+  roundId: string;
+  /** Whose tab pays for it when that is not its customer's: the round's starter paying for all. */
+  payerId: string;
 }
 
 export interface OrderLine {
@@ -1662,6 +1666,8 @@ function createBaseOrder(): Order {
     discountCents: 0,
     pointsRedeemed: 0,
     scheduleId: "",
+    roundId: "",
+    payerId: "",
   };
 }
 
@@ -1711,6 +1717,12 @@ export const Order: MessageFns<Order> = {
     }
     if (message.scheduleId !== "") {
       writer.uint32(122).string(message.scheduleId);
+    }
+    if (message.roundId !== "") {
+      writer.uint32(130).string(message.roundId);
+    }
+    if (message.payerId !== "") {
+      writer.uint32(138).string(message.payerId);
     }
     return writer;
   },
@@ -1848,6 +1860,22 @@ export const Order: MessageFns<Order> = {
             message.scheduleId = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.roundId = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.payerId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1880,6 +1908,8 @@ export const Order: MessageFns<Order> = {
     message.discountCents = object.discountCents ?? 0;
     message.pointsRedeemed = object.pointsRedeemed ?? 0;
     message.scheduleId = object.scheduleId ?? "";
+    message.roundId = object.roundId ?? "";
+    message.payerId = object.payerId ?? "";
     return message;
   },
 };
