@@ -60,16 +60,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -92,16 +82,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -124,16 +104,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -156,16 +126,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -188,16 +148,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -260,16 +210,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -292,16 +232,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -324,16 +254,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -405,16 +325,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -437,16 +347,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -469,16 +369,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -501,16 +391,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -533,16 +413,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -618,16 +488,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -650,16 +510,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -682,16 +532,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -714,16 +554,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -746,16 +576,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -839,16 +659,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -871,16 +681,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -903,16 +703,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -935,16 +725,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -967,16 +747,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -999,16 +769,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1069,16 +829,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1101,16 +851,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1133,16 +873,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1165,16 +895,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1197,16 +917,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1229,16 +939,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1312,16 +1012,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1344,16 +1034,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1376,16 +1056,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1408,16 +1078,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1440,16 +1100,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1472,16 +1122,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1550,16 +1190,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1582,16 +1212,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1614,16 +1234,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1646,16 +1256,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1678,16 +1278,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1710,16 +1300,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1799,16 +1379,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1831,16 +1401,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1863,16 +1423,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1895,16 +1445,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1927,16 +1467,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1959,16 +1489,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -1991,16 +1511,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2023,16 +1533,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2077,16 +1577,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2109,16 +1599,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2141,16 +1621,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2173,16 +1643,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2205,16 +1665,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2237,16 +1687,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2303,16 +1743,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2335,16 +1765,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2367,16 +1787,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2399,16 +1809,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2431,16 +1831,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2463,16 +1853,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2534,16 +1914,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2566,16 +1936,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2598,16 +1958,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2630,16 +1980,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2681,16 +2021,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2713,16 +2043,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2745,16 +2065,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2777,16 +2087,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2883,16 +2183,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2915,16 +2205,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -2947,16 +2227,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3050,16 +2320,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3082,16 +2342,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3114,16 +2364,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3146,16 +2386,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3178,16 +2408,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3210,16 +2430,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3242,16 +2452,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3274,16 +2474,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3343,16 +2533,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3375,16 +2555,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3407,16 +2577,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3439,16 +2599,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3471,16 +2621,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3503,16 +2643,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3535,16 +2665,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3567,16 +2687,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3657,16 +2767,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3689,16 +2789,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3721,16 +2811,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3753,16 +2833,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3785,16 +2855,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3817,16 +2877,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3849,16 +2899,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3881,16 +2921,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -3998,16 +3028,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4030,16 +3050,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4062,16 +3072,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4094,16 +3094,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4126,16 +3116,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4158,16 +3138,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4190,16 +3160,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4222,16 +3182,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4342,16 +3292,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4374,16 +3314,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4406,16 +3336,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4438,16 +3358,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4470,16 +3380,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4502,16 +3402,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4534,16 +3424,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4566,16 +3446,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4683,16 +3553,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4715,16 +3575,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4747,16 +3597,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4779,16 +3619,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4811,16 +3641,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4843,16 +3663,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4875,16 +3685,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -4907,16 +3707,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5037,16 +3827,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5069,16 +3849,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5101,16 +3871,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5133,16 +3893,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5165,16 +3915,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5197,16 +3937,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5229,16 +3959,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5261,16 +3981,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5389,16 +4099,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5421,16 +4121,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5453,16 +4143,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5485,16 +4165,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5517,16 +4187,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5549,16 +4209,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5581,16 +4231,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5613,16 +4253,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5741,16 +4371,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5773,16 +4393,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5805,16 +4415,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5837,16 +4437,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5869,16 +4459,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5901,16 +4481,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5933,16 +4503,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -5965,16 +4525,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6043,16 +4593,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6075,16 +4615,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6107,16 +4637,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6139,16 +4659,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6171,16 +4681,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6301,16 +4801,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6333,16 +4823,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6365,16 +4845,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6397,16 +4867,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6429,16 +4889,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6461,16 +4911,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6493,16 +4933,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6525,16 +4955,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6653,16 +5073,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6685,16 +5095,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6717,16 +5117,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6749,16 +5139,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6781,16 +5161,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6813,16 +5183,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6845,16 +5205,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6877,16 +5227,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -6997,16 +5337,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7029,16 +5359,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7061,16 +5381,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7093,16 +5403,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7125,16 +5425,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7157,16 +5447,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7189,16 +5469,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7221,16 +5491,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7295,16 +5555,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7327,16 +5577,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7359,16 +5599,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7391,16 +5621,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7469,16 +5689,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7501,16 +5711,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7533,16 +5733,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7565,16 +5755,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7597,16 +5777,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7683,16 +5853,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7715,16 +5875,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7747,16 +5897,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7779,16 +5919,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7811,16 +5941,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7843,16 +5963,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7900,16 +6010,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7932,16 +6032,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7964,16 +6054,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -7996,16 +6076,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8028,16 +6098,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8060,16 +6120,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8127,16 +6177,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8159,16 +6199,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8191,16 +6221,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8223,16 +6243,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8255,16 +6265,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8287,16 +6287,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8365,16 +6355,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8397,16 +6377,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8429,16 +6399,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8461,16 +6421,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8493,16 +6443,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8602,16 +6542,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8634,16 +6564,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8666,16 +6586,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8698,16 +6608,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8730,16 +6630,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8762,16 +6652,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8794,16 +6674,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8901,16 +6771,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8933,16 +6793,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8965,16 +6815,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -8997,16 +6837,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9029,16 +6859,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9061,16 +6881,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9093,16 +6903,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9148,16 +6948,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9180,16 +6970,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9212,16 +6992,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9244,16 +7014,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9276,16 +7036,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9308,16 +7058,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9340,16 +7080,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9459,16 +7189,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9491,16 +7211,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9523,16 +7233,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9555,16 +7255,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9587,16 +7277,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9619,16 +7299,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9651,16 +7321,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9721,16 +7381,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9753,16 +7403,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9785,16 +7425,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9817,16 +7447,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9849,16 +7469,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9881,16 +7491,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -9913,16 +7513,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10033,16 +7623,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10065,16 +7645,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10097,23 +7667,13 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
             };
           };
         };
-        /** @description RFC 9457 problem details (application/problem+json). */
+        /** @description RFC 9457 problem details of a round that was not submitted. */
         409: {
           headers: {
             [name: string]: unknown;
@@ -10129,7 +7689,7 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              /** @description Whose drink is unavailable or whose tab would be refused. */
               members?: {
                 /** Format: uuid */
                 customerId: string;
@@ -10145,7 +7705,7 @@ export interface paths {
             };
           };
         };
-        /** @description RFC 9457 problem details (application/problem+json). */
+        /** @description RFC 9457 problem details of a round that was not submitted. */
         422: {
           headers: {
             [name: string]: unknown;
@@ -10161,7 +7721,7 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
+              /** @description Whose drink is unavailable or whose tab would be refused. */
               members?: {
                 /** Format: uuid */
                 customerId: string;
@@ -10193,16 +7753,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10225,16 +7775,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10339,16 +7879,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10371,16 +7901,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10403,16 +7923,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10435,16 +7945,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10467,16 +7967,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10499,16 +7989,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10531,16 +8011,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10627,16 +8097,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10659,16 +8119,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10691,16 +8141,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10723,16 +8163,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10755,16 +8185,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10787,16 +8207,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10819,16 +8229,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10851,16 +8251,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10960,16 +8350,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -10992,16 +8372,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11024,16 +8394,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11056,16 +8416,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11088,16 +8438,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11120,16 +8460,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11152,16 +8482,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11184,16 +8504,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11253,16 +8563,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11285,16 +8585,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11317,16 +8607,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11349,16 +8629,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11381,16 +8651,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11413,16 +8673,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11445,16 +8695,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11477,16 +8717,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11574,16 +8804,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11606,16 +8826,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11638,16 +8848,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11670,16 +8870,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11702,16 +8892,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11734,16 +8914,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11766,16 +8936,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11798,16 +8958,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11896,16 +9046,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11928,16 +9068,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11960,16 +9090,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -11992,16 +9112,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12024,16 +9134,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12056,16 +9156,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12088,16 +9178,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12120,16 +9200,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12204,16 +9274,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12236,16 +9296,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12268,16 +9318,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12300,16 +9340,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12332,16 +9362,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12364,16 +9384,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12396,16 +9406,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12428,16 +9428,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12528,16 +9518,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12560,16 +9540,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12592,16 +9562,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12624,16 +9584,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12656,16 +9606,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12688,16 +9628,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12720,16 +9650,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12752,16 +9672,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12836,16 +9746,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12868,16 +9768,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12900,16 +9790,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12932,16 +9812,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12964,16 +9834,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -12996,16 +9856,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -13028,16 +9878,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;
@@ -13060,16 +9900,6 @@ export interface paths {
                 message: string;
               }[];
               instance: string;
-              /** @description A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused. */
-              members?: {
-                /** Format: uuid */
-                customerId: string;
-                detail: string;
-                /** Format: uuid */
-                menuItemId?: string;
-                name: string;
-                reason: 'item-unavailable' | 'tab-refused';
-              }[];
               status: number;
               title: string;
               type: string;

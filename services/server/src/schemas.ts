@@ -118,21 +118,6 @@ export const Problem = Type.Object(
       Type.Array(Type.Object({ field: Type.String(), message: Type.String() })),
     ),
     currentStatus: Type.Optional(OrderStatus),
-    members: Type.Optional(
-      Type.Array(
-        Type.Object({
-          customerId: Type.String({ format: 'uuid' }),
-          name: Type.String(),
-          reason: Type.Union([Type.Literal('item-unavailable'), Type.Literal('tab-refused')]),
-          menuItemId: Type.Optional(Type.String({ format: 'uuid' })),
-          detail: Type.String(),
-        }),
-        {
-          description:
-            'A round for the table that was not submitted: whose drink is unavailable or whose tab would be refused.',
-        },
-      ),
-    ),
   },
   { description: 'RFC 9457 problem details (application/problem+json).' },
 );

@@ -137,6 +137,26 @@ function notSubmitted(problems: roundV1.RoundProblem[]): Problem {
   );
 }
 
+/** The submit's refusals: a problem that also names the members, so the app can ask the starter. */
+const RoundNotSubmitted = Type.Object(
+  {
+    ...ProblemSchema.properties,
+    members: Type.Optional(
+      Type.Array(
+        Type.Object({
+          customerId: Type.String({ format: 'uuid' }),
+          name: Type.String(),
+          reason: Type.Union([Type.Literal('item-unavailable'), Type.Literal('tab-refused')]),
+          menuItemId: Type.Optional(Type.String({ format: 'uuid' })),
+          detail: Type.String(),
+        }),
+        { description: 'Whose drink is unavailable or whose tab would be refused.' },
+      ),
+    ),
+  },
+  { description: 'RFC 9457 problem details of a round that was not submitted.' },
+);
+
 /** Rounds for the table: any signed-in customer starts or joins one; only members see it. */
 export function roundRoutes(
   app: FastifyInstance,
@@ -301,7 +321,7 @@ export function roundRoutes(
             }),
           ),
         }),
-        response: { 200: Round, ...errors },
+        response: { 200: Round, ...errors, 409: RoundNotSubmitted, 422: RoundNotSubmitted },
       },
     },
     async (request) => {
