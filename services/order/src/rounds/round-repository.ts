@@ -65,6 +65,10 @@ const toRound = (row: RoundRow): Round => ({
 /** What a submit decided while it held the round: the orders to place, or why not. */
 export type SubmitDecision = { orders: NewOrder[]; payer: RoundPayer } | { refused: true };
 
+export class TooManyOpenRoundsError extends Error {
+  override name = 'TooManyOpenRoundsError';
+}
+
 export class CodeTakenError extends Error {
   override name = 'CodeTakenError';
 }
@@ -81,9 +85,21 @@ export class RoundRepository {
   }
 
   /** Stores a new round with its starter as the first member; CodeTakenError when an open round has the code. */
-  async insert(round: { id: string; code: string; starterId: string; starterName: string }) {
+  async insert(
+    round: { id: string; code: string; starterId: string; starterName: string },
+    maxOpenPerStarter: number,
+  ) {
     try {
       await withTransaction(this.#pool, async (client) => {
+        // One starter's starts one at a time, so two at once cannot both pass the count.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('rounds started by ' || $1))", [
+          round.starterId,
+        ]);
+        const { rows } = await client.query<{ open: number }>(
+          "SELECT count(*)::int AS open FROM rounds WHERE starter_id = $1 AND status = 'open'",
+          [round.starterId],
+        );
+        if ((rows[0]?.open ?? 0) >= maxOpenPerStarter) throw new TooManyOpenRoundsError();
         await client.query('INSERT INTO rounds (id, code, starter_id) VALUES ($1, $2, $3)', [
           round.id,
           round.code,

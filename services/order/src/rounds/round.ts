@@ -43,6 +43,8 @@ export type RoundProblem =
 
 /** People at one table: enough for a big one, few enough that one round stays one card. */
 export const MAX_ROUND_MEMBERS = 20;
+/** Open rounds one customer may have started at once: a table has one; a few spare for mistakes. */
+export const MAX_OPEN_ROUNDS_PER_STARTER = 3;
 
 /** Digits and capitals without look-alikes (0/O, 1/I/L), so a code read aloud is typed right. */
 export const ROUND_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';

@@ -103,6 +103,22 @@ describe('cancelling', () => {
     await assert.rejects(app.rounds.join(code, latecomer, 'Di'), RoundNotFoundError);
     assert.deepEqual(await ordersOf(id), []);
   });
+
+  test('one customer has at most 3 open rounds, even starting them all at once; cancelling one frees a place', async () => {
+    const eve = await deps.registerCustomer('Eve');
+    const starts = await Promise.allSettled(
+      Array.from({ length: 5 }, () => app.rounds.start(eve, 'Eve')),
+    );
+    const started = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+    assert.equal(started.length, 3);
+    for (const start of starts)
+      if (start.status === 'rejected') {
+        assert.ok(start.reason instanceof RoundConflictError);
+        assert.match((start.reason).message, /at most 3 open rounds/);
+      }
+    await app.rounds.cancel(started[0]?.id ?? '', eve);
+    await app.rounds.start(eve, 'Eve');
+  });
 });
 
 describe('submitting', () => {

@@ -3,10 +3,15 @@ import type { MenuItem } from '../menu/menu.ts';
 import { lineTotal, type Order } from '../orders/order.ts';
 import type { NewOrder } from '../orders/order-repository.ts';
 import { MAX_LINES, priceLines, PricingError, type LineRequest } from '../orders/pricing.ts';
-import { CodeTakenError, type RoundRepository } from './round-repository.ts';
+import {
+  CodeTakenError,
+  TooManyOpenRoundsError,
+  type RoundRepository,
+} from './round-repository.ts';
 import {
   chargesByPayer,
   isMember,
+  MAX_OPEN_ROUNDS_PER_STARTER,
   membersToSubmit,
   newRoundCode,
   normaliseRoundCode,
@@ -61,9 +66,16 @@ export class Rounds {
     const id = randomUUID();
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#rounds.insert({ id, code: newRoundCode(), starterId, starterName });
+        await this.#rounds.insert(
+          { id, code: newRoundCode(), starterId, starterName },
+          MAX_OPEN_ROUNDS_PER_STARTER,
+        );
         return await this.get(id, starterId);
       } catch (error) {
+        if (error instanceof TooManyOpenRoundsError)
+          throw new RoundConflictError(
+            `at most ${MAX_OPEN_ROUNDS_PER_STARTER} open rounds at once: submit or cancel one first`,
+          );
         if (!(error instanceof CodeTakenError) || attempt >= CODE_ATTEMPTS) throw error;
       }
     }
