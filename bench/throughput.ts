@@ -75,6 +75,18 @@ interface Ratio {
 
 // ---- load ---------------------------------------------------------------------------------
 
+/** One latte, placed as a customer would: a fresh Idempotency-Key, 201 expected. */
+const placeLatte = async (token: string, latteId: string) =>
+  (await expectStatus(
+    201,
+    call('POST', '/v1/orders', {
+      token,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { items: [{ menuItemId: latteId, quantity: 1 }] },
+    }),
+    'place an order',
+  )) as { id: string };
+
 /** One path under autocannon for SECONDS, a progress bar on a terminal, a line either way. */
 async function hammer(
   name: string,
@@ -211,15 +223,7 @@ async function fanOut(latteId: string, customer: Customer): Promise<Delay & { wa
   const placedAt = new Map<string, number>();
   for (let index = 0; index < TRANSITIONS; index += 1) {
     const sent = performance.now();
-    const order = (await expectStatus(
-      201,
-      call('POST', '/v1/orders', {
-        token: customer.token,
-        headers: { 'idempotency-key': randomUUID() },
-        body: { items: [{ menuItemId: latteId, quantity: 1 }] },
-      }),
-      'place an order',
-    )) as { id: string };
+    const order = await placeLatte(customer.token, latteId);
     placedAt.set(order.id, sent);
     await sleep(200);
   }
@@ -275,15 +279,7 @@ async function eventLag(latteId: string): Promise<Delay> {
   let missed = 0;
   for (const customer of customers) {
     const before = await pointsOf(customer.token);
-    const order = (await expectStatus(
-      201,
-      call('POST', '/v1/orders', {
-        token: customer.token,
-        headers: { 'idempotency-key': randomUUID() },
-        body: { items: [{ menuItemId: latteId, quantity: 1 }] },
-      }),
-      'place an order',
-    )) as { id: string };
+    const order = await placeLatte(customer.token, latteId);
     await act(order.id, 'accept');
     await act(order.id, 'ready');
     const pickedUp = performance.now();
@@ -404,15 +400,7 @@ async function measure(run: string) {
     const customers = await registerCustomers(Math.ceil((SECONDS * 100) / ORDERS_PER_CUSTOMER));
     const orders = await Promise.all(
       customers.slice(0, 8).map(async ({ token }) => {
-        const order = (await expectStatus(
-          201,
-          call('POST', '/v1/orders', {
-            token,
-            headers: { 'idempotency-key': randomUUID() },
-            body: { items: [{ menuItemId: latte.id, quantity: 1 }] },
-          }),
-          'place an order',
-        )) as { id: string };
+        const order = await placeLatte(token, latte.id);
         return { token, id: order.id };
       }),
     );

@@ -14,27 +14,9 @@ import {
 } from './support/browser.ts';
 import { ServiceProcess, waitForPort, waitForReady } from './support/processes.ts';
 import { restClient } from './support/rest.ts';
-import { servicesEnv } from './support/services-env.ts';
+import { browserTestSystem } from './support/services-env.ts';
 
-const ports = {
-  server: Number(process.env.SERVER_PORT ?? 28080) + 30,
-  order: Number(process.env.ORDER_PORT ?? 25051) + 30,
-  customer: Number(process.env.CUSTOMER_PORT ?? 25052) + 30,
-};
-const base = `http://127.0.0.1:${ports.server}`;
-const run = `web-${randomUUID().slice(0, 8)}`;
-const admin = { email: `${run}-admin@example.com`, password: 'admin password' };
-
-const services = servicesEnv(run, ports);
-const env = {
-  ...services,
-  server: {
-    ...services.server,
-    BOOTSTRAP_ADMIN_EMAIL: admin.email,
-    BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-  },
-};
+const { ports, base, run, admin, env } = browserTestSystem('web', 30);
 
 const { rest, login } = restClient(base);
 

@@ -53,3 +53,29 @@ export function servicesEnv(
     },
   };
 }
+
+/**
+ * What a browser test runs against: the three services as processes on ports of its own (the
+ * test stack's plus `portOffset`, so browser suites never share a port), a run name keeping its
+ * topics and keys apart, and a bootstrap admin the suite signs in as.
+ */
+export function browserTestSystem(name: string, portOffset: number) {
+  const ports = {
+    server: Number(process.env.SERVER_PORT ?? 28080) + portOffset,
+    order: Number(process.env.ORDER_PORT ?? 25051) + portOffset,
+    customer: Number(process.env.CUSTOMER_PORT ?? 25052) + portOffset,
+  };
+  const run = `${name}-${randomUUID().slice(0, 8)}`;
+  const admin = { email: `${run}-admin@example.com`, password: 'admin password' };
+  const services = servicesEnv(run, ports);
+  const env = {
+    ...services,
+    server: {
+      ...services.server,
+      BOOTSTRAP_ADMIN_EMAIL: admin.email,
+      BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    },
+  };
+  return { ports, base: `http://127.0.0.1:${ports.server}`, run, admin, env };
+}
