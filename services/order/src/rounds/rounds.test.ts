@@ -114,7 +114,7 @@ describe('cancelling', () => {
     for (const start of starts)
       if (start.status === 'rejected') {
         assert.ok(start.reason instanceof RoundConflictError);
-        assert.match((start.reason).message, /at most 3 open rounds/);
+        assert.match(start.reason.message, /at most 3 open rounds/);
       }
     await app.rounds.cancel(started[0]?.id ?? '', eve);
     await app.rounds.start(eve, 'Eve');
