@@ -204,8 +204,13 @@ for (const [environment, host] of Object.entries(hosts)) {
       // At the limit: it reaches the server, whose validation answers (no items).
       const atLimit = await post(padded(serverBodyLimit));
       assert.equal(atLimit.status, 400, atLimit.body.slice(0, 300));
-      // Above it: the server's own 413, as problem details.
-      const above = await post(padded(serverBodyLimit + 1));
+      // Above it: the server's own 413, as problem details. Fastify answers an oversized body
+      // at once and closes the connection (it will not read what it refuses); Traefik, still
+      // sending the body, now and then sees the close first and answers 502 instead. That
+      // race is the proxy's, not a limit that fails to apply, so a 502 is asked again.
+      let above = await post(padded(serverBodyLimit + 1));
+      for (let retry = 0; retry < 3 && above.status === 502; retry++)
+        above = await post(padded(serverBodyLimit + 1));
       assert.equal(above.status, 413, above.body.slice(0, 300));
       assert.match(String(above.headers['content-type']), /application\/problem\+json/);
     });

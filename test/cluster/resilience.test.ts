@@ -2,7 +2,7 @@
 // then the customer service's. Kubernetes starts another, and the order still completes.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { admin, Api, eventually, kubectl, kubectlJson, retrying, type Order } from './support.ts';
 
 const api = new Api('staging');
@@ -41,8 +41,11 @@ async function killPodsOf(app: string) {
 }
 
 describe('a pod killed mid-order', () => {
+  // The next suite finds staging as this one found it: serving.
+  after(() => api.ready());
   for (const app of ['order', 'customer']) {
     test(`the ${app} service's pod is force-deleted; the order still completes`, async () => {
+      await api.ready();
       const barista = await api.login(admin.email, admin.password);
       const customer = await api.register();
       const placed = await api.placeOrder(customer.token, await api.menuItemId());

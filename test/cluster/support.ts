@@ -178,6 +178,25 @@ export class Api {
     return response.body.accessToken;
   }
 
+  /**
+   * Waits until the environment's server is ready behind its node port. After a peer's pods are
+   * replaced the server reports itself not ready until it reaches them again, and meanwhile the
+   * Service has no ready endpoint: kube-proxy refuses connections.
+   */
+  async ready(timeoutMs = 180_000): Promise<void> {
+    await eventually(
+      `${this.environment} answers /readyz`,
+      async () => {
+        try {
+          return (await this.call('GET', '/readyz', { timeoutMs: 5_000 })).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      timeoutMs,
+    );
+  }
+
   async menuItemId(name = 'Caffè latte'): Promise<string> {
     const menu = await this.call<{ items: { id: string; name: string }[] }>('GET', '/v1/menu');
     const item = menu.body.items.find((entry) => entry.name === name);

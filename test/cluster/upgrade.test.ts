@@ -160,6 +160,7 @@ describe('rolling upgrade of staging under traffic', () => {
   const toTag = `upgrade-${randomUUID().slice(0, 8)}`;
 
   before(async () => {
+    await api.ready();
     barista = await api.login(admin.email, admin.password);
     latte = await api.menuItemId();
     for (let i = 0; i < 4; i++)
