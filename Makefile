@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; everything else is in scripts/ (and k8s/Makefile).
-.PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench bench-check help \
+.PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench bench-check drill drill-short help \
   cluster-up cluster-down test-cluster build-all secrets deploy-infra deploy-staging deploy-prod verify
 
 help: ## List the targets
@@ -47,6 +47,12 @@ bench: ## Hot paths against their limits (bench/results/), then memory in cgroup
 
 bench-check: ## The hot paths only; fails when a ratio fell beyond the tolerance below bench/baseline.json
 	@bash -c '$(BENCH_STACK) && node bench/throughput.ts --check'
+
+drill: ## Faults under traffic on a stack of its own, the books checked after each (a few minutes; DRILL=short for CI's)
+	@scripts/drill.sh
+
+drill-short: ## The drill as CI runs it: every fault, fewer orders, shorter waits
+	@DRILL=short scripts/drill.sh
 
 # A real single-node Kubernetes on this machine (root), with the system deployed on it:
 # see k8s/README.md, "Try it on one machine".
