@@ -37,8 +37,8 @@ const settings = short
       afterSeconds: 2,
       freezeSeconds: 10,
       kafkaDownSeconds: 10,
-      stormOrders: 200,
-      acceptTimeoutSeconds: 45,
+      stormOrders: 100,
+      acceptTimeoutSeconds: 40,
     }
   : {
       customers: 10,
@@ -48,7 +48,7 @@ const settings = short
       freezeSeconds: 10,
       kafkaDownSeconds: 30,
       stormOrders: 1_000,
-      acceptTimeoutSeconds: 120,
+      acceptTimeoutSeconds: 150,
     };
 const pickupTimeoutSeconds = 1_800;
 /** How long the books may take to settle after the traffic paused (events in flight). */
@@ -126,7 +126,7 @@ const faults: Fault[] = [
 interface Row {
   fault: string;
   clientErrors: string;
-  /** From the fault's injection to an order placed and accepted again, in seconds. */
+  /** From the fault's end (the server restarted, thawed …) to an order placed and accepted again, in seconds. */
   recoverySeconds: number | undefined;
   violations: Violations | undefined;
   /** What was measured beyond the invariants. */
@@ -249,9 +249,11 @@ async function storm(
       }
     }),
   );
-  const lastDue = await books.acceptDeadline(ids);
-  // Charged before the freeze, so that each has something to refund.
-  await books.waitCharged(ids, lastDue - 2_000);
+  const due = await books.acceptDeadlines(ids);
+  // Charged before the freeze, so that each has something to refund; frozen before the first
+  // falls due, so that none is handled before the others.
+  await books.waitCharged(ids, due.first - 1_000);
+  const lastDue = due.last;
   progress(`${fault}: freezing the order service until ${new Date(lastDue).toISOString()}`);
   await services.signal('order', 'SIGSTOP');
   let baseline: number;
@@ -276,8 +278,9 @@ async function storm(
   const violations = await settledBooks(books, traffic, watchers);
   traffic.gate.open();
   const notes = [
+    `placed within ${((due.last - due.first) / 1_000).toFixed(1)} s, all due when the order service thawed`,
     `${refunded} of ${ids.length} cancelled and refunded ${recoverySeconds.toFixed(1)} s after they fell due`,
-    `order service memory ${baseline.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB (limit ${ORDER_MEMORY_LIMIT_MIB} MiB)`,
+    `order service anonymous memory ${baseline.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB (its chart's limit ${ORDER_MEMORY_LIMIT_MIB} MiB)`,
   ];
   if (refunded !== ids.length)
     violations.refunds.push(`storm: only ${refunded} of ${ids.length} refunded`);
@@ -374,12 +377,13 @@ async function main() {
       progress(`fault: ${fault.name}`);
       const injected = Date.now();
       await fault.inject(services);
-      const deadline = Date.now() + RECOVERY_MS;
-      const timeline = [`lifted at +${((Date.now() - injected) / 1_000).toFixed(1)} s`];
+      const lifted = Date.now();
+      const deadline = lifted + RECOVERY_MS;
+      const timeline = [`lifted at +${((lifted - injected) / 1_000).toFixed(1)} s`];
       await waitReady(deadline).catch(() => undefined);
       timeline.push(`ready at +${((Date.now() - injected) / 1_000).toFixed(1)} s`);
       const recovered = await probe(prober, latteId, deadline, injected, timeline);
-      const recoverySeconds = recovered ? (Date.now() - injected) / 1_000 : undefined;
+      const recoverySeconds = recovered ? (Date.now() - lifted) / 1_000 : undefined;
       progress(`  recovered in ${recoverySeconds?.toFixed(1) ?? '—'} s: ${timeline.join(', ')}`);
       await sleep(settings.afterSeconds * 1_000);
       const violations = await settledBooks(books, traffic, watchers);
@@ -442,7 +446,7 @@ async function report(rows: Row[], seconds: number, watchers: QueueWatcher[]) {
   const table = [
     `${date}, ${commit}, DRILL=${short ? 'short' : 'full'}, ${seconds.toFixed(0)} s; watchers' reconnection attempts ${watchers.map((w) => w.reconnects).join('/')}`,
     '',
-    `| Fault | Client errors seen | Recovered in | ${names.join(' | ')} |`,
+    `| Fault | Client errors seen | Recovered after it ended | ${names.join(' | ')} |`,
     `| --- | --- | --- | ${names.map(() => '---').join(' | ')} |`,
     ...rows.map((row) => {
       const marks = (Object.keys(invariantNames) as Invariant[]).map((name) =>

@@ -77,15 +77,15 @@ export class Books {
     return Number(rows[0]?.id ?? 0);
   }
 
-  /** When the last of these orders' accept timeouts passes, in ms since the epoch. */
-  async acceptDeadline(ids: string[]): Promise<number> {
-    const { rows } = await this.#orders.query<{ due: Date }>(
-      'SELECT max(accept_by) AS due FROM orders WHERE id = ANY($1)',
+  /** When the first and the last of these orders' accept timeouts pass, in ms since the epoch. */
+  async acceptDeadlines(ids: string[]): Promise<{ first: number; last: number }> {
+    const { rows } = await this.#orders.query<{ first: Date | null; last: Date | null }>(
+      'SELECT min(accept_by) AS first, max(accept_by) AS last FROM orders WHERE id = ANY($1)',
       [ids],
     );
-    const due = rows[0]?.due;
-    if (!due) throw new Error('none of the orders is in order_db');
-    return due.getTime();
+    const { first, last } = rows[0] ?? {};
+    if (!first || !last) throw new Error('none of the orders is in order_db');
+    return { first: first.getTime(), last: last.getTime() };
   }
 
   /** Waits until each of these orders has its charge; fails at the deadline. */

@@ -61,10 +61,14 @@ export class Supervised {
     process.kill(await this.pid(service), signal);
   }
 
-  /** Resident memory of the service's process now, in MiB. */
+  /**
+   * Anonymous resident memory of the service's process now, in MiB: what its heaps and native
+   * libraries hold, the part a container's memory limit bounds (the node binary's file pages are
+   * shared with every other node process and mostly charged elsewhere).
+   */
   async residentMiB(service: Service): Promise<number> {
     const status = await readFile(`/proc/${await this.pid(service)}/status`, 'utf8');
-    const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const kib = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0);
     return kib / 1024;
   }
 
