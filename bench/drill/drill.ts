@@ -14,7 +14,13 @@ import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { format } from 'prettier';
-import { Books, invariantNames, type Invariant, type Violations } from './invariants.ts';
+import {
+  Bookkeeper,
+  invariantNames,
+  judge,
+  type Invariant,
+  type Violations,
+} from './invariants.ts';
 import { required, root, stackCommand, Supervised, type Service } from './processes.ts';
 import {
   call,
@@ -187,15 +193,16 @@ async function probe(
 const clean = (violations: Violations) =>
   Object.values(violations).every((list) => list.length === 0);
 
-async function settledBooks(books: Books, traffic: Traffic, watchers: QueueWatcher[]) {
+async function settledBooks(books: Bookkeeper, traffic: Traffic, watchers: QueueWatcher[]) {
   await traffic.gate.close();
   const deadline = Date.now() + SETTLE_MS;
   let violations: Violations;
   do {
-    violations = await books.check(traffic.ledger, watchers, {
-      pickupTimeoutSeconds,
-      graceSeconds: 30,
-    });
+    violations = judge(
+      await books.read({ pickupTimeoutSeconds, graceSeconds: 30 }),
+      traffic.ledger.acknowledged,
+      watchers,
+    );
     if (clean(violations)) break;
     await sleep(1_000);
   } while (Date.now() < deadline);
@@ -211,7 +218,7 @@ async function storm(
   services: Supervised,
   latteId: string,
   traffic: Traffic,
-  books: Books,
+  books: Bookkeeper,
   watchers: QueueWatcher[],
 ): Promise<Row> {
   const count = settings.stormOrders;
@@ -220,11 +227,7 @@ async function storm(
   traffic.baristaPaused = true;
   await traffic.gate.close();
   const tally = new ErrorTally();
-  const customers = await Promise.all(
-    Array.from({ length: Math.max(4, Math.ceil(count / 100)) }, (_, index) =>
-      register(`Storm ${index}`),
-    ),
-  );
+  const customers = await register(Math.max(4, Math.ceil(count / 100)), 'Storm');
   const ids: string[] = [];
   let next = 0;
   await Promise.all(
@@ -301,7 +304,7 @@ async function storm(
 async function main() {
   const started = Date.now();
   const services = new Supervised();
-  const books = new Books();
+  const books = new Bookkeeper();
   const rows: Row[] = [];
   let traffic: Traffic | undefined;
   const watchers: QueueWatcher[] = [];
@@ -341,9 +344,7 @@ async function main() {
     };
     const latteId = items.find((item) => item.name === 'Caffè latte')?.id;
     if (!latteId) throw new Error('no Caffè latte on the menu');
-    const staff = await Promise.all(
-      Array.from({ length: settings.watchers + 1 }, (_, index) => register(`Barista ${index}`)),
-    );
+    const staff = await register(settings.watchers + 1, 'Barista');
     for (const account of staff)
       await expect2xx(
         call('PUT', `/v1/customers/${account.id}/role`, {
@@ -354,10 +355,9 @@ async function main() {
       );
     const [barista, ...screens] = staff;
     if (!barista) throw new Error('no barista');
-    const customers = await Promise.all(
-      Array.from({ length: settings.customers }, (_, index) => register(`Customer ${index}`)),
-    );
-    const prober = await register('Probe');
+    const customers = await register(settings.customers, 'Customer');
+    const [prober] = await register(1, 'Probe');
+    if (!prober) throw new Error('no probe customer');
 
     const from = await books.lastEventId();
     for (const screen of screens) {

@@ -17,7 +17,7 @@ export function required(name: string): string {
   if (value === undefined || value === '') throw new Error(`${name} is not set (run make drill)`);
   return value;
 }
-const stackDir = required('STACK_DIR');
+const stackDir = () => required('STACK_DIR');
 
 /** Runs scripts/stack.sh with the drill's stack, such as `postgres freeze`. */
 export async function stackCommand(...args: string[]): Promise<void> {
@@ -32,7 +32,7 @@ export class Supervised {
 
   /** Starts each service under its supervisor; their output goes to the stack's logs. */
   start(service: Service, variables: Record<string, string>) {
-    const log = openSync(`${stackDir}/logs/${service}.log`, 'a');
+    const log = openSync(`${stackDir()}/logs/${service}.log`, 'a');
     const child = spawn(
       `${root}scripts/service.sh`,
       [
@@ -49,7 +49,7 @@ export class Supervised {
   /** The pid of the service's current process (not its supervisor's). */
   async pid(service: Service): Promise<number> {
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      const text = await readFile(`${stackDir}/run/${service}.pid`, 'utf8').catch(() => '');
+      const text = await readFile(`${stackDir()}/run/${service}.pid`, 'utf8').catch(() => '');
       const pid = Number(text.trim());
       if (pid > 0) return pid;
       await sleep(100);

@@ -72,21 +72,34 @@ export interface Account {
   token: string;
 }
 
-export async function register(name: string): Promise<Account> {
-  const body = (await expect2xx(
-    call('POST', '/v1/auth/register', {
-      body: {
-        email: `drill-${randomUUID()}@example.com`,
-        password: 'drill password',
-        displayName: name,
-      },
-    }),
-    'register',
-  )) as { accessToken: string };
-  const claims = JSON.parse(
-    Buffer.from(body.accessToken.split('.')[1] ?? '', 'base64url').toString(),
-  ) as { sub: string };
-  return { id: claims.sub, token: body.accessToken };
+/**
+ * Registers accounts one at a time (each costs the customer service a password hash), waiting
+ * out the 503s of a busy machine.
+ */
+export async function register(count: number, name: string): Promise<Account[]> {
+  const accounts: Account[] = [];
+  const ignored = new ErrorTally();
+  for (let index = 0; index < count; index += 1) {
+    const body = (await expect2xx(
+      persist(
+        () =>
+          call('POST', '/v1/auth/register', {
+            body: {
+              email: `drill-${randomUUID()}@example.com`,
+              password: 'drill password',
+              displayName: `${name} ${index}`,
+            },
+          }),
+        () => ignored,
+      ),
+      'register',
+    )) as { accessToken: string };
+    const claims = JSON.parse(
+      Buffer.from(body.accessToken.split('.')[1] ?? '', 'base64url').toString(),
+    ) as { sub: string };
+    accounts.push({ id: claims.sub, token: body.accessToken });
+  }
+  return accounts;
 }
 
 export interface OrderJson {
