@@ -48,7 +48,7 @@ const settings = short
       acceptTimeoutSeconds: 40,
     }
   : {
-      customers: 10,
+      customers: 6,
       watchers: 4,
       steadySeconds: 10,
       afterSeconds: 10,
