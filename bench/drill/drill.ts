@@ -62,6 +62,8 @@ const pickupTimeoutSeconds = 1_800;
 const SETTLE_MS = 60_000;
 /** How long a fault may take to recover before the drill calls it a failure. */
 const RECOVERY_MS = 180_000;
+/** How long the timeout storm may take to drain, per order (and RECOVERY_MS at least). */
+const STORM_MS_PER_ORDER = 450;
 /** The order service's memory limit in its chart (k8s/charts/order/values.yaml). */
 const ORDER_MEMORY_LIMIT_MIB = 320;
 
@@ -273,10 +275,18 @@ async function storm(
   const thawed = Date.now();
   let peak = baseline;
   let refunded = 0;
-  while (Date.now() - thawed < RECOVERY_MS) {
+  // Each timed-out order is a cancellation and a refund through the worker: a storm drains at
+  // a few orders a second on a busy 2-core machine, so it gets time in proportion.
+  const patienceMs = Math.max(RECOVERY_MS, count * STORM_MS_PER_ORDER);
+  let reported = thawed;
+  while (Date.now() - thawed < patienceMs) {
     peak = Math.max(peak, await services.residentMiB('order'));
     refunded = await books.refundedCount(ids);
     if (refunded === ids.length) break;
+    if (Date.now() - reported > 30_000) {
+      reported = Date.now();
+      progress(`${fault}: ${refunded} refunded so far`);
+    }
     await sleep(250);
   }
   const recoverySeconds = (Date.now() - thawed) / 1_000;
