@@ -9,18 +9,23 @@ export STACK=drill
 source "$ROOT/scripts/env/drill.sh"
 cd "$ROOT"
 
-scripts/stack.sh down >/dev/null 2>&1 || true
-rm -rf "$STACK_DIR"
-# The services' supervisors too, should the drill have died without stopping them.
-stop_all() {
+# The services' supervisors, should a drill have died without stopping them (this run's at its
+# end, an earlier run's before this one starts).
+stop_supervisors() {
+  local file pid
   for file in "$STACK_DIR"/run/*-supervisor.pid; do
-    [ -f "$file" ] && kill -TERM "$(cat "$file")" 2>/dev/null || true
+    [ -f "$file" ] || continue
+    pid=$(cat "$file")
+    # Only a supervisor: a pid file left by one killed outright may name another process now.
+    if grep -qs 'scripts/service.sh' "/proc/$pid/cmdline"; then kill -TERM "$pid"; else rm -f "$file"; fi
   done
   # Each removes its pid file once its service has stopped.
   for _ in $(seq 1 200); do compgen -G "$STACK_DIR/run/*-supervisor.pid" >/dev/null || break; sleep 0.1; done
-  scripts/stack.sh down
 }
-trap stop_all EXIT
+stop_supervisors
+scripts/stack.sh down >/dev/null 2>&1 || true
+rm -rf "$STACK_DIR"
+trap 'stop_supervisors; scripts/stack.sh down' EXIT
 scripts/stack.sh up
 load_stack_secrets
 source "$ROOT/scripts/services-env.sh"
