@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { format } from 'prettier';
+import { format, resolveConfig } from 'prettier';
 import {
   Bookkeeper,
   invariantNames,
@@ -497,7 +497,7 @@ async function report(rows: Row[], seconds: number, watchers: QueueWatcher[]) {
     file,
     await format(
       JSON.stringify({ date, commit, drill: short ? 'short' : 'full', seconds, settings, rows }),
-      { parser: 'json' },
+      { ...(await resolveConfig(file)), filepath: file },
     ),
   );
   console.log(
