@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; everything else is in scripts/ (and k8s/Makefile).
-.PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench bench-check bench-short help \
+.PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench bench-check bench-short drill drill-short help \
   cluster-up cluster-down test-cluster build-all secrets deploy-infra deploy-staging deploy-prod verify
 
 help: ## List the targets
@@ -50,6 +50,12 @@ bench-check: ## The hot paths only; fails when a ratio fell beyond the tolerance
 
 bench-short: ## CI's bench: a short run, reported and never compared with the baseline (noise is no failure; a lost event is)
 	@bash -c '$(BENCH_STACK) && node bench/throughput.ts --short'
+
+drill: ## Faults under traffic on a stack of its own, the books checked after each (a few minutes; DRILL=short for CI's)
+	@scripts/drill.sh
+
+drill-short: ## The drill as CI runs it: every fault, fewer orders, shorter waits
+	@DRILL=short scripts/drill.sh
 
 # A real single-node Kubernetes on this machine (root), with the system deployed on it:
 # see k8s/README.md, "Try it on one machine".

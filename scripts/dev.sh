@@ -28,16 +28,17 @@ env "${order_env[@]}" node services/order/src/migrate.ts -y
 env "${customer_env[@]}" node services/customer/src/migrate.ts -y
 
 pretty() { pino-pretty --colorize --translateTime SYS:HH:MM:ss.l --ignore pid,hostname; }
+# Not supervised (scripts/service.sh --restart, as `make drill` runs them): here a service that
+# exits ends the session, so its error is the last thing on the screen.
 start_service() {
-  local name=$1; shift
-  env "$@" node "services/$name/src/main.ts" > >(pretty) 2>&1 &
+  scripts/service.sh "$1" > >(pretty) 2>&1 &
   service_pids+=($!)
 }
-start_service customer "${customer_env[@]}"
-start_service order "${order_env[@]}"
+start_service customer
+start_service order
 wait_for_port order "$ORDER_PORT" 30
 wait_for_port customer "$CUSTOMER_PORT" 30
-start_service server "${server_env[@]}"
+start_service server
 wait_for_port server "$SERVER_PORT" 30
 export STACK_DIR PROMETHEUS_PORT SERVER_METRICS_PORT ORDER_METRICS_PORT CUSTOMER_METRICS_PORT
 scripts/stack/prometheus.sh start

@@ -8,13 +8,9 @@ source "$ROOT/scripts/env/dev.sh"
 load_stack_secrets
 source "$ROOT/scripts/services-env.sh"
 name=${1:?usage: run-service.sh order|customer|server [VAR=value ...]}
-shift
-case "$name" in
-  order) service_env=("${order_env[@]}") ;;
-  customer) service_env=("${customer_env[@]}") ;;
-  server) service_env=("${server_env[@]}") ;;
-  *) die "unknown service $name (order, customer or server)" ;;
-esac
 cd "$ROOT"
-if [ "$name" != server ]; then env "${service_env[@]}" node "services/$name/src/migrate.ts" -y; fi
-exec env "${service_env[@]}" "$@" node --watch "services/$name/src/main.ts"
+case "$name" in
+  order) env "${order_env[@]}" node services/order/src/migrate.ts -y ;;
+  customer) env "${customer_env[@]}" node services/customer/src/migrate.ts -y ;;
+esac
+STACK=dev exec scripts/service.sh --watch "$@"

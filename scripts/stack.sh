@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs (first time) and starts, or stops, the infrastructure on loopback: PostgreSQL,
 # a Valkey-protocol server, Kafka (KRaft) and the Temporal dev server.
-# Usage: STACK=dev|test scripts/stack.sh up|down
+# Usage: STACK=dev|test|drill scripts/stack.sh up|down
+#        STACK=… scripts/stack.sh postgres|valkey|kafka|temporal COMMAND
+#          one server alone (its script's commands: start, stop, and postgres freeze|thaw,
+#          valkey wipe, …), as `make drill` does to inject its faults
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/env/${STACK:-dev}.sh"
 export STACK_DIR PG_PORT VALKEY_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT TEMPORAL_PORT TEMPORAL_UI_PORT ENVIRONMENT
@@ -31,4 +34,8 @@ down() {
   log stack "$STACK_NAME stack stopped"
 }
 
-"${1:?usage: stack.sh up|down}"
+case "${1:-}" in
+  up | down) "$1" ;;
+  postgres | valkey | kafka | temporal) "$stack/$1.sh" "${@:2}" ;;
+  *) die "usage: stack.sh up|down, or stack.sh postgres|valkey|kafka|temporal COMMAND" ;;
+esac

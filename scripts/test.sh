@@ -38,7 +38,7 @@ log test "unit, integration and end-to-end tests"
 # --test-force-exit: a file's process ends when its tests and hooks have, even if a native
 # client (Temporal's core) still holds the event loop; see teardownStep in test-support.
 # test/cluster needs the local Kubernetes: `make test-cluster` runs it.
-patterns=('packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'web/src/**/*.test.ts')
+patterns=('packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'web/src/**/*.test.ts' 'bench/**/*.test.ts')
 for dir in test/*/; do [ "$dir" = test/cluster/ ] || patterns+=("$dir**/*.test.ts"); done
 node --test --test-reporter=spec --test-force-exit "$@" "${patterns[@]}"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PostgreSQL from Debian's packages, one cluster per stack, plus a database and a user per service.
-# Usage: postgres.sh install|start|stop
+# Usage: postgres.sh install|start|stop|freeze|thaw
 source "$(dirname "$0")/../lib.sh"
 
 pg_bin() { find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1; }
@@ -77,4 +77,15 @@ stop() {
   fi
 }
 
-"${1:?usage: postgres.sh install|start|stop}"
+# freeze|thaw: SIGSTOP (SIGCONT) the server and every backend, as a stalled disk or a paused VM
+# would; connections stay open and nothing answers. For `make drill`.
+server_processes() {
+  local data postmaster
+  data=$(cat "$STACK_DIR/postgres.datadir")
+  postmaster=$(head -n 1 "$data/postmaster.pid")
+  echo "$postmaster" $(pgrep -P "$postmaster")
+}
+freeze() { kill -STOP $(server_processes); }
+thaw() { kill -CONT $(server_processes); }
+
+"${1:?usage: postgres.sh install|start|stop|freeze|thaw}"

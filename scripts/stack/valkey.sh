@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A Valkey-protocol server: valkey-server where the machine has one, else Debian's redis-server 7.
-# Usage: valkey.sh install|start|stop
+# Usage: valkey.sh install|start|stop|wipe
 source "$(dirname "$0")/../lib.sh"
 
 server_bin() { command -v valkey-server || command -v redis-server || true; }
@@ -19,4 +19,11 @@ start() {
 
 stop() { stop_daemon valkey; }
 
-"${1:?usage: valkey.sh install|start|stop}"
+# Forgets everything it held (its append-only file), as a restart without a volume does; only
+# while stopped. For `make drill`.
+wipe() {
+  is_running valkey && die "stop valkey before wiping its data"
+  rm -rf "$STACK_DIR/valkey"
+}
+
+"${1:?usage: valkey.sh install|start|stop|wipe}"
