@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { callJson } from '@everything/test-support/http';
 import pg from 'pg';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -151,24 +152,11 @@ export function environments(run: string, workflowBundle: string) {
 
 export const base = `http://127.0.0.1:${ports.server}`;
 
-export async function call(
+export const call = (
   method: string,
   route: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: {
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-}
+) => callJson(base, method, route, { ...options, timeoutMs: 30_000 });
 
 export async function expectStatus(
   expected: number,

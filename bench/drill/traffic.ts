@@ -4,6 +4,7 @@
 // the databases); every other answer is a client error seen, counted per fault.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { callJson } from '@everything/test-support/http';
 import { required } from './processes.ts';
 
 export const base = `http://127.0.0.1:${required('SERVER_PORT')}`;
@@ -21,22 +22,11 @@ export async function call(
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   try {
-    const response = await fetch(`${base}${route}`, {
-      method,
-      headers: {
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...options.headers,
-      },
-      body: options.body === undefined ? null : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(20_000),
-    });
-    const text = await response.text();
-    const retryAfter = Number(response.headers.get('retry-after'));
+    const answer = await callJson(base, method, route, { ...options, timeoutMs: 20_000 });
+    const retryAfter = Number(answer.headers.get('retry-after'));
     return {
-      status: response.status,
-      body:
-        text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+      status: answer.status,
+      body: answer.body,
       retryAfterMs: retryAfter > 0 ? retryAfter * 1_000 : undefined,
     };
   } catch {

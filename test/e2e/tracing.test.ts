@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { callJson } from '@everything/test-support/http';
 import { metricNames, monitoringQueries } from './support/monitoring.ts';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
 import { eventually, ServiceProcess, waitForPort, waitForReady } from './support/processes.ts';
@@ -44,23 +45,11 @@ async function metric(
   return sum;
 }
 
-async function call(
+const call = (
   method: string,
   route: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: {
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: response.status, body: await response.json() };
-}
+) => callJson(base, method, route, options);
 
 describe('tracing an order end to end', () => {
   const receiver = new OtlpReceiver();
