@@ -347,11 +347,6 @@ export class OrderRepository {
   }
 
   /**
-   * Where each waiting order stands. The barista makes drinks in the order they came in, so
-   * an order's position is the number of open orders placed before it, and its estimate is
-   * one recent-pace interval per order up to and including it.
-   */
-  /**
    * One open order's place in the queue, counted rather than read from the whole queue's
    * estimates: order reads and placements ask this once per call.
    */
@@ -369,6 +364,11 @@ export class OrderRepository {
     return row && estimateOf(row.position, row.pace_seconds, Date.now());
   }
 
+  /**
+   * Where each waiting order stands. The barista makes drinks in the order they came in, so
+   * an order's position is the number of open orders placed before it, and its estimate is
+   * one recent-pace interval per order up to and including it.
+   */
   async queueEstimates(): Promise<Map<string, QueueEstimate>> {
     const { rows } = await this.#pool.query<{ id: string; position: number; pace_seconds: number }>(
       `WITH ${paceOfRecentOrders}
