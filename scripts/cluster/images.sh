@@ -144,12 +144,15 @@ image_infra() {
 # rollback's target). Each deploy builds 1.7 GB of service images; kept, they filled CI's disk.
 prune_other_tags() {
   local keep=$1 repository=${1%:*} image in_use
-  podman images --format '{{.Repository}}:{{.Tag}}' "$repository" | grep -vxF "$keep" |
-    while read -r image; do podman rmi "$image" >/dev/null 2>&1 || true; done
+  # (grep finding nothing is the usual case: `|| true` keeps set -e and pipefail from stopping here)
+  for image in $(podman images --format '{{.Repository}}:{{.Tag}}' "$repository" | grep -vxF "$keep" || true); do
+    podman rmi "$image" >/dev/null 2>&1 || true
+  done
   ctr_ version >/dev/null 2>&1 || return 0
   in_use=$(ctr_ containers list | awk 'NR > 1 {print $2}' | sort -u)
-  ctr_ images list --quiet | grep "^$repository:" | grep -vxF "$keep" | grep -vxF -e "${in_use:-none}" |
-    while read -r image; do ctr_ images rm "$image" >/dev/null 2>&1 || true; done
+  for image in $(ctr_ images list --quiet | grep "^$repository:" | grep -vxF "$keep" | grep -vxF -e "${in_use:-none}" || true); do
+    ctr_ images rm "$image" >/dev/null 2>&1 || true
+  done
 }
 
 # The free space where podman and the cluster's containerd keep their images, for messages.
