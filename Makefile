@@ -1,6 +1,6 @@
 # The two commands a newcomer needs; everything else is in scripts/ (and k8s/Makefile).
 .PHONY: dev test generate lint format typecheck contracts replay release stack-up stack-down bench bench-check bench-short drill drill-short help \
-  cluster-up cluster-down test-cluster build-all secrets deploy-infra deploy-staging deploy-prod verify
+  cluster-up cluster-down test-cluster build-all secrets tls deploy-infra deploy-staging deploy-prod verify verify-prod
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -69,5 +69,5 @@ test-cluster: ## The deployment tests against the local Kubernetes (starts it if
 	@scripts/cluster/test.sh
 
 # The seed's runbook targets (k8s/Makefile); while the local cluster runs they act on it.
-build-all secrets deploy-infra deploy-staging deploy-prod verify:
+build-all secrets tls deploy-infra deploy-staging deploy-prod verify verify-prod:
 	@$(MAKE) --no-print-directory -C k8s $@

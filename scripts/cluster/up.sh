@@ -50,7 +50,9 @@ sysctl_set() {
 }
 
 host_fixes() {
-  : >"$HOST_CHANGES"
+  # Appended to, never emptied: after an up that failed half-way, a second up finds the changes
+  # made and records nothing new, and down.sh must still undo what the first one recorded.
+  touch "$HOST_CHANGES"
   sysctl_set net.ipv4.ip_forward 1
   sysctl_set net.bridge.bridge-nf-call-iptables 1
   # kube-proxy turns this on for NodePorts on 127.0.0.1; down.sh restores the old value.
