@@ -18,7 +18,7 @@
 #   <env>/customer-db-credentials   password                     (CUSTOMER_DB_PASSWORD_<ENV>)
 #   <env>/jwt-signing-key           key                          (JWT_SIGNING_KEY_<ENV>)
 #   <env>/bootstrap-admin           email, password              (BOOTSTRAP_ADMIN_EMAIL,
-#                                                                  BOOTSTRAP_ADMIN_PASSWORD_<ENV>)
+#                                                                  BOOTSTRAP_ADMIN_PASSWORD_<ENV> or BOOTSTRAP_ADMIN_PASSWORD)
 #   <env>/vapid-keys                public-key, private-key      (VAPID_PUBLIC_KEY_<ENV>,
 #                                   (Web Push, RFC 8292)          VAPID_PRIVATE_KEY_<ENV>: both or neither)
 #   monitoring/grafana-admin        admin-user, admin-password   (GRAFANA_ADMIN_PASSWORD)
@@ -114,7 +114,10 @@ for env in staging prod; do
     read -r -p "bootstrap admin e-mail ($env) [admin@everything.local]: " email </dev/tty
   fi
   put "admin-email-$env" "${email:-admin@everything.local}"
-  put "admin-password-$env" "$(value "bootstrap admin password ($env)" "BOOTSTRAP_ADMIN_PASSWORD_$ENV" \
+  # BOOTSTRAP_ADMIN_PASSWORD_<ENV> for one environment, else BOOTSTRAP_ADMIN_PASSWORD for both.
+  per_env="BOOTSTRAP_ADMIN_PASSWORD_$ENV"
+  [ -n "${!per_env:-}" ] || printf -v "$per_env" '%s' "${BOOTSTRAP_ADMIN_PASSWORD:-}"
+  put "admin-password-$env" "$(value "bootstrap admin password ($env)" "$per_env" \
     "$(random 18)" "$(existing "$env" bootstrap-admin password)")"
   apply "$env" bootstrap-admin "email=$work/admin-email-$env" "password=$work/admin-password-$env"
 
