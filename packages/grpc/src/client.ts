@@ -2,8 +2,23 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthClient } from './health-client.ts';
 
 /**
+ * A call that finds its peer unreachable (UNAVAILABLE: the pod it was connected to is going
+ * away in a rolling upgrade, a connection was reset) is tried again, up to five times in about
+ * 1.5 s and always within its deadline, while the channel reconnects to another replica. Every
+ * caller may be retried: reads are safe, and each write the server makes carries its
+ * idempotency key (an order's key, a barista action's Update id) or refuses a repeat itself.
+ */
+export const retryPolicy = {
+  maxAttempts: 5,
+  initialBackoff: '0.1s',
+  maxBackoff: '1s',
+  backoffMultiplier: 2,
+  retryableStatusCodes: ['UNAVAILABLE'],
+};
+
+/**
  * Channel options for calls to a peer service: keepalive pings find a frozen or vanished peer
- * within seconds instead of waiting for TCP to give up.
+ * within seconds instead of waiting for TCP to give up; the retry policy above for every method.
  */
 export const channelOptions: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 10_000,
@@ -11,6 +26,7 @@ export const channelOptions: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.service_config': JSON.stringify({ methodConfig: [{ name: [{}], retryPolicy }] }),
 };
 
 export const insecure = grpc.credentials.createInsecure;
