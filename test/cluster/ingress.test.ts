@@ -339,7 +339,6 @@ describe('an event stream through the controller', () => {
   );
 });
 
-/** Whether the web app's sources register a service worker (none does yet). */
 describe('in Chromium, trusting the project CA', () => {
   // A bound, so that a service worker that never gets ready fails the test, not hangs the run.
   test(

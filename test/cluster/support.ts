@@ -230,18 +230,22 @@ export class Api {
 /**
  * Retries a request through connection resets and 502–504 while pods come and go: what a phone
  * does. A request with an Idempotency-Key is retried with the same key, so it stays one request.
+ * The answer says how many attempts were retried and which 5xx answers came before it, for a
+ * caller that holds the system to a stricter standard than "it worked in the end".
  */
 export async function retrying<T>(
   what: string,
   attempt: () => Promise<Response<T>>,
   { timeoutMs = 60_000 } = {},
-): Promise<Response<T> & { retries: number }> {
+): Promise<Response<T> & { retries: number; serverErrors: number[] }> {
   const deadline = Date.now() + timeoutMs;
   let retries = 0;
+  const serverErrors: number[] = [];
   for (;;) {
     try {
       const response = await attempt();
-      if (![502, 503, 504].includes(response.status)) return { ...response, retries };
+      if (![502, 503, 504].includes(response.status)) return { ...response, retries, serverErrors };
+      serverErrors.push(response.status);
       if (Date.now() > deadline)
         throw new Error(`${what}: still ${response.status} after ${timeoutMs} ms`);
     } catch (error) {

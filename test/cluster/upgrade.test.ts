@@ -36,7 +36,7 @@ const upgradeMigration = `${newestMigration + 1}_upgrade-drill.sql`;
 const nextAction = { placed: 'accept', accepted: 'ready', ready: 'pickup' };
 
 /** Counts of what the clients saw; every request ends in success, or in `failures`. */
-const stats = { requests: 0, resets: 0, rateLimited: 0, failures: [] as string[] };
+const stats = { requests: 0, retried: 0, rateLimited: 0, failures: [] as string[] };
 
 async function request<T>(
   what: string,
@@ -46,7 +46,10 @@ async function request<T>(
   try {
     for (;;) {
       const response = await retrying(what, attempt, { timeoutMs: 90_000 });
-      stats.resets += response.retries;
+      stats.retried += response.retries;
+      // Only a retry after a connection reset counts as a success: a 5xx answer, even one a
+      // retry then made good, is a request the upgrade failed.
+      for (const status of response.serverErrors) stats.failures.push(`${what} answered ${status}`);
       // The server's per-user limit is part of the system under test, not a failure of it: a
       // client told 429 waits as long as Retry-After says and asks again.
       if (response.status !== 429) return response;
@@ -211,8 +214,9 @@ describe('rolling upgrade of staging under traffic', () => {
         if (placed.status !== 201 && placed.status !== 200) {
           stats.failures.push(`order answered ${placed.status}: ${JSON.stringify(placed.body)}`);
         } else {
-          const earlier = customer.orders.get(key);
-          assert.ok(!earlier || earlier === placed.body.id, 'a retried key gives the same order');
+          // A retry after a reset reuses the key; had the lost attempt placed an order and the
+          // retry another, the customer's history would hold one the API never answered, which
+          // the check "no lost orders" below refuses.
           customer.orders.set(key, placed.body.id);
           if (++n % 5 === index % 5) {
             await request('cancel', () =>
@@ -367,7 +371,7 @@ describe('rolling upgrade of staging under traffic', () => {
 
     console.log(
       `upgrade ${fromTag} → ${toTag} in ${upgradeSeconds.toFixed(0)} s: ${stats.requests} requests, ${all.length} orders, ` +
-        `${stats.resets} retried after a reset or 5xx, ${stats.rateLimited} waited out a 429, ${stats.failures.length} failed; ` +
+        `${stats.retried} retried, ${stats.rateLimited} waited out a 429, ${stats.failures.length} failed; ` +
         `watchers: ${watchers.map((watcher) => `${watcher.connections} connections`).join(', ')}`,
     );
     assert.deepEqual(stats.failures, [], 'no request failed');
