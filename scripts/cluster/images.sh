@@ -134,6 +134,7 @@ image_infra() {
   images+=("$tag")
   for tag in "${images[@]}"; do prune_other_tags "$tag"; done
   import_images "${images[@]}"
+  containerd_gc
   # helmfile-infra's `local` environment reads these.
   export LOCAL_IMAGE_POSTGRESQL=${images[0]} LOCAL_IMAGE_VALKEY=${images[1]} LOCAL_IMAGE_KAFKA=${images[2]} \
     LOCAL_IMAGE_TEMPORAL=${images[3]}
@@ -153,6 +154,19 @@ prune_other_tags() {
   for image in $(ctr_ images list --quiet | grep "^$repository:" | grep -vxF "$keep" | grep -vxF -e "${in_use:-none}" || true); do
     ctr_ images rm "$image" >/dev/null 2>&1 || true
   done
+}
+
+# containerd_gc: the kubelet's CRI names every image it has seen a second time, by its id
+# (sha256:…); that name outlives the tag, and keeps the layers. The id names of images no tag
+# points at any more go, then containerd collects what nothing references (--sync).
+containerd_gc() {
+  ctr_ version >/dev/null 2>&1 || return 0
+  local listing tagged orphans
+  listing=$(ctr_ images list | awk 'NR > 1 {print $1, $3}')
+  tagged=$(awk '$1 !~ /^sha256:/ {print $2}' <<<"$listing" | sort -u)
+  orphans=$(awk '$1 ~ /^sha256:/' <<<"$listing" | grep -vF -e "${tagged:-none}" | awk '{print $1}' || true)
+  # shellcheck disable=SC2086 # one id per word
+  [ -z "$orphans" ] || ctr_ images rm --sync $orphans >/dev/null 2>&1 || true
 }
 
 # The free space where podman and the cluster's containerd keep their images, for messages.
@@ -186,4 +200,5 @@ image_apps() {
     images+=("localhost/everything/$service:$tag")
   done
   import_images "${images[@]}"
+  containerd_gc
 }
