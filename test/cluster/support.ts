@@ -230,22 +230,23 @@ export class Api {
 /**
  * Retries a request through connection resets and 502–504 while pods come and go: what a phone
  * does. A request with an Idempotency-Key is retried with the same key, so it stays one request.
- * The answer says how many attempts were retried and which 5xx answers came before it, for a
+ * The answer says how many attempts were retried and which 5xx answers (status and detail) came before it, for a
  * caller that holds the system to a stricter standard than "it worked in the end".
  */
 export async function retrying<T>(
   what: string,
   attempt: () => Promise<Response<T>>,
   { timeoutMs = 60_000 } = {},
-): Promise<Response<T> & { retries: number; serverErrors: number[] }> {
+): Promise<Response<T> & { retries: number; serverErrors: string[] }> {
   const deadline = Date.now() + timeoutMs;
   let retries = 0;
-  const serverErrors: number[] = [];
+  const serverErrors: string[] = [];
   for (;;) {
     try {
       const response = await attempt();
       if (![502, 503, 504].includes(response.status)) return { ...response, retries, serverErrors };
-      serverErrors.push(response.status);
+      const detail = (response.body as { detail?: unknown } | undefined)?.detail;
+      serverErrors.push(`${response.status}${typeof detail === 'string' ? ` (${detail})` : ''}`);
       if (Date.now() > deadline)
         throw new Error(`${what}: still ${response.status} after ${timeoutMs} ms`);
     } catch (error) {

@@ -49,7 +49,7 @@ async function request<T>(
       stats.retried += response.retries;
       // Only a retry after a connection reset counts as a success: a 5xx answer, even one a
       // retry then made good, is a request the upgrade failed.
-      for (const status of response.serverErrors) stats.failures.push(`${what} answered ${status}`);
+      for (const answer of response.serverErrors) stats.failures.push(`${what} answered ${answer}`);
       // The server's per-user limit is part of the system under test, not a failure of it: a
       // client told 429 waits as long as Retry-After says and asks again.
       if (response.status !== 429) return response;
