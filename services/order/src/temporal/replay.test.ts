@@ -43,23 +43,22 @@ async function replayFixtures(workflowsPath: string): Promise<string[]> {
 const scratch: string[] = [];
 after(() => Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-test('a fixture was recorded for every way an order goes, before and after the patch', async () => {
-  const scenarios = [
-    'picked-up',
-    'declined',
-    'cancelled-by-customer',
-    'accept-timeout',
-    'pickup-timeout',
-    'payment-failed',
-    'free-drink',
-  ];
-  assert.deepEqual(
-    (await historyFixtures()).sort(),
-    [
-      ...scenarios.map((name) => `${name}.json`),
-      ...scenarios.map((name) => `before-accept-notification/${name}.json`),
-    ].sort(),
-  );
+const scenarios = [
+  'picked-up',
+  'declined',
+  'cancelled-by-customer',
+  'accept-timeout',
+  'pickup-timeout',
+  'payment-failed',
+  'free-drink',
+];
+/** Today's workflow, and the workflow as it was before each of its patches. */
+const versions = ['', 'before-local-payment/', 'before-accept-notification/'];
+const fixturesOf = (names: string[]) =>
+  versions.flatMap((version) => names.map((name) => `${version}${name}.json`)).sort();
+
+test('a fixture was recorded for every way an order goes, before and after each patch', async () => {
+  assert.deepEqual((await historyFixtures()).sort(), fixturesOf(scenarios));
 });
 
 test('every recorded history replays against the workflow as it is', async () => {
@@ -96,14 +95,7 @@ test('a workflow whose activity calls are reordered fails replay, naming each fi
   const failures = await replayFixtures(reordered);
   // Every order that was cancelled went through those steps; the others did not.
   const cancelled = ['accept-timeout', 'cancelled-by-customer', 'declined', 'payment-failed'];
-  assert.deepEqual(
-    brokenFixtures(failures),
-    [
-      ...cancelled.map((name) => `before-accept-notification/${name}.json`),
-      ...cancelled.map((name) => `${name}.json`),
-    ].sort(),
-    failures.join('\n'),
-  );
+  assert.deepEqual(brokenFixtures(failures), fixturesOf(cancelled), failures.join('\n'));
   for (const line of failures) {
     assert.match(
       line,
@@ -116,24 +108,32 @@ test('without patched(), the notification breaks the history of every accepted o
   const unpatched = await editedWorkflow('patched(NOTIFY_CUSTOMER_ON_ACCEPT)', 'true');
   const failures = await replayFixtures(unpatched);
   const accepted = ['free-drink', 'picked-up', 'pickup-timeout'];
-  assert.deepEqual(
-    brokenFixtures(failures),
-    [
-      ...accepted.map((name) => `before-accept-notification/${name}.json`),
-      ...accepted.map((name) => `${name}.json`),
-    ].sort(),
-    failures.join('\n'),
-  );
+  assert.deepEqual(brokenFixtures(failures), fixturesOf(accepted), failures.join('\n'));
+});
+
+test('without patched(), the local payment breaks the history of every order, before the change or after', async () => {
+  // Every recorded order pays, with its tab or its points: before the change through the task
+  // queue, after it with the marker the patch records.
+  const unpatched = await editedWorkflow('patched(PAYMENT_AS_LOCAL_ACTIVITY)', 'true');
+  const failures = await replayFixtures(unpatched);
+  assert.deepEqual(brokenFixtures(failures), fixturesOf(scenarios), failures.join('\n'));
 });
 
 test('the recorded histories hold the patch marker only where the patch ran', async () => {
   // A patch marker's id is in its payload, as base64-encoded JSON.
-  const withMarker = async (fixture: string) =>
+  const withMarker = async (fixture: string, patch: string) =>
     [...(await readFile(path.join(historiesDir, fixture), 'utf8')).matchAll(/"data": "([^"]+)"/g)]
       .map(([, data]) => Buffer.from(data ?? '', 'base64').toString())
-      .some((decoded) => decoded.includes('"id":"notify-customer-on-accept"'));
-  assert.equal(await withMarker('picked-up.json'), true);
-  assert.equal(await withMarker('before-accept-notification/picked-up.json'), false);
-  assert.equal(await withMarker('free-drink.json'), true);
-  assert.equal(await withMarker('declined.json'), false);
+      .some((decoded) => decoded.includes(`"id":"${patch}"`));
+  const notify = 'notify-customer-on-accept';
+  assert.equal(await withMarker('picked-up.json', notify), true);
+  assert.equal(await withMarker('before-local-payment/picked-up.json', notify), true);
+  assert.equal(await withMarker('before-accept-notification/picked-up.json', notify), false);
+  assert.equal(await withMarker('free-drink.json', notify), true);
+  assert.equal(await withMarker('declined.json', notify), false);
+  const localPayment = 'payment-as-local-activity';
+  assert.equal(await withMarker('declined.json', localPayment), true);
+  assert.equal(await withMarker('free-drink.json', localPayment), true);
+  assert.equal(await withMarker('before-local-payment/declined.json', localPayment), false);
+  assert.equal(await withMarker('before-accept-notification/free-drink.json', localPayment), false);
 });
