@@ -48,6 +48,8 @@ export interface ServerDeps {
   tokens: TokenSettings;
   rateLimits: { perMinute: number; authPerMinute: number };
   upstreamTimeoutMs: number;
+  /** ORDER_ACTION_TIMEOUT_MS: the deadline of an order action; the upstream one if unset. */
+  orderActionTimeoutMs?: number;
   trustProxyHops: number;
   /** False once shutdown has begun. */
   isAccepting: () => boolean;
@@ -65,7 +67,12 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     // Widened so the instance keeps Fastify's default logger type, which the route modules take.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
-    return503OnClosing: true,
+    // A request that reaches a closing server on a kept-alive connection is served, not refused:
+    // in a rolling upgrade, kube-proxy and the ingress still send to a terminating pod for a
+    // moment, and a 503 there would fail a request that the pod could answer. Idle
+    // connections are closed (forceCloseConnections: 'idle', the default), so clients reconnect
+    // to a pod that stays.
+    return503OnClosing: false,
     // Only the given number of proxy hops may set the client's address (X-Forwarded-For).
     trustProxy: (_address: string, hop: number) => hop < deps.trustProxyHops,
     // A body's "__proto__" key is dropped rather than the body refused: it is just another
@@ -159,6 +166,7 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       favoritesCache,
       valkey: deps.valkey,
       timeoutMs: deps.upstreamTimeoutMs,
+      actionTimeoutMs: deps.orderActionTimeoutMs ?? deps.upstreamTimeoutMs,
       placements,
     });
     customerRoutes(scope, {

@@ -20,6 +20,13 @@ export const serverConfigShape = {
   /** Deadline of every call to a peer service: a slow peer answers 503, it never hangs a request. */
   UPSTREAM_TIMEOUT_MS: env.int(100, 30_000).default(2_000),
   /**
+   * Deadline of an order action (accept, decline, ready, pickup, cancel). An action is applied by
+   * the order's workflow, durably and once per Idempotency-Key, so it is worth waiting for: while
+   * the order service's worker moves to another pod (a rolling upgrade, a crash), the action
+   * waits for the next worker instead of answering 503 for work that then happens anyway.
+   */
+  ORDER_ACTION_TIMEOUT_MS: env.int(100, 60_000).default(10_000),
+  /**
    * Admission control of order placement, per replica: calls to the order service at once,
    * calls that may wait for one, and how long they may wait. Beyond, 503 + Retry-After before
    * anything is done. 8 at once keeps the order service's pool (10) and Temporal busy without

@@ -84,6 +84,7 @@ export async function serve(telemetry: Telemetry): Promise<void> {
       authPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
     },
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    orderActionTimeoutMs: config.ORDER_ACTION_TIMEOUT_MS,
     placementLimits: {
       concurrency: config.ORDER_PLACEMENT_CONCURRENCY,
       queue: config.ORDER_PLACEMENT_QUEUE,

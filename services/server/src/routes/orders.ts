@@ -180,10 +180,12 @@ export function orderRoutes(
     favoritesCache: FavoritesCache;
     valkey: Valkey;
     timeoutMs: number;
+    /** An action waits for the order's workflow to apply it (ORDER_ACTION_TIMEOUT_MS). */
+    actionTimeoutMs: number;
     placements: Admission;
   },
 ) {
-  const { orders, favoritesCache, valkey, timeoutMs, placements } = deps;
+  const { orders, favoritesCache, valkey, timeoutMs, actionTimeoutMs, placements } = deps;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const IdParams = Type.Object({ id: Uuid });
 
@@ -440,7 +442,7 @@ export function orderRoutes(
             reason: request.body.reason ?? '',
             idempotencyKey: actionKeyDigest(request.headers['idempotency-key']),
           },
-          timeoutMs,
+          actionTimeoutMs,
           orderRefusal,
         );
         return orderJson(order);
