@@ -169,3 +169,49 @@ describe('OpenAPI: oasdiff', () => {
     );
   });
 });
+
+describe('commit messages: commitlint', () => {
+  /** A scratch repository whose commits after the first have these messages. */
+  async function repositoryWith(...messages: string[]): Promise<string> {
+    const dir = await scratchDir();
+    const git = async (...args: string[]) => {
+      const child = spawn(
+        'git',
+        ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args],
+        {
+          cwd: dir,
+          stdio: 'ignore',
+        },
+      );
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 0, `git ${args.join(' ')}`);
+    };
+    await git('init', '--quiet');
+    for (const message of ['chore: the release before', ...messages])
+      await git('commit', '--quiet', '--allow-empty', '--message', message);
+    return dir;
+  }
+  const since = (messages: string[]) => `HEAD~${messages.length}`;
+
+  test('Conventional Commits since the release pass', async () => {
+    const messages = ['feat(order): rounds for the table', 'fix: a refund lands once'];
+    const { code, output } = await check(
+      'commits.sh',
+      since(messages),
+      await repositoryWith(...messages),
+    );
+    assert.equal(code, 0, output);
+  });
+
+  test('a message without a type fails with commitlint’s own message', async () => {
+    const messages = ['feat: fine', 'Updated stuff'];
+    const { code, output } = await check(
+      'commits.sh',
+      since(messages),
+      await repositoryWith(...messages),
+    );
+    assert.notEqual(code, 0);
+    assert.match(output, /Updated stuff/);
+    assert.match(output, /type may not be empty \[type-empty\]/);
+  });
+});
