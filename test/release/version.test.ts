@@ -1,7 +1,8 @@
 // One version for the images and the charts: VERSION, which `make release` bumps everywhere.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +43,38 @@ test('the release updater moves a chart, its appVersion and its library pin toge
   const bumped_files = releaseConfig.bumpFiles.map((file) => file.filename);
   for (const file of ['VERSION', 'package.json', ...charts])
     assert.ok(bumped_files.includes(file), file);
+});
+
+test('a release of this commit, made in a clone, tags vX.Y.Z and writes the changelog', async () => {
+  const clone = await mkdtemp(path.join(tmpdir(), 'release-'));
+  try {
+    const run = (command: string, args: string[]) =>
+      promisify(execFile)(command, args, {
+        cwd: clone,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'Release Test',
+          GIT_AUTHOR_EMAIL: 'release@example.com',
+          GIT_COMMITTER_NAME: 'Release Test',
+          GIT_COMMITTER_EMAIL: 'release@example.com',
+        },
+      });
+    await run('git', ['clone', '--quiet', '--no-tags', root, clone]);
+    // Without tags, the clone is at its first release: the version stays, the tag is made.
+    await run(path.join(root, 'node_modules/.bin/commit-and-tag-version'), ['--first-release']);
+    assert.equal((await run('git', ['tag', '--points-at', 'HEAD'])).stdout, `v${version}\n`);
+    assert.equal(
+      (await run('git', ['log', '-1', '--format=%s'])).stdout,
+      `chore(release): v${version}\n`,
+    );
+    assert.match(
+      await readFile(path.join(clone, 'CHANGELOG.md'), 'utf8'),
+      new RegExp(`^## ${version.replaceAll('.', '\\.')} `, 'm'),
+    );
+    assert.equal(await readFile(path.join(clone, 'VERSION'), 'utf8'), `${version}\n`);
+  } finally {
+    await rm(clone, { recursive: true, force: true });
+  }
 });
 
 test('images are tagged with VERSION, plus the commit off a release tag', async () => {
