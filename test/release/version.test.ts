@@ -65,7 +65,7 @@ test('a release of this commit, made in a clone, tags vX.Y.Z and writes the chan
     assert.equal((await run('git', ['tag', '--points-at', 'HEAD'])).stdout, `v${version}\n`);
     assert.equal(
       (await run('git', ['log', '-1', '--format=%s'])).stdout,
-      `chore(release): v${version}\n`,
+      `chore(release): ${version}\n`,
     );
     assert.match(
       await readFile(path.join(clone, 'CHANGELOG.md'), 'utf8'),
