@@ -376,6 +376,14 @@ describe('the order journey through the REST API', () => {
     const again = await act(cancelled.id, 'cancel', ada.accessToken, key);
     assert.equal(again.status, 200);
     assert.equal(again.body.status, 'cancelled');
+
+    const declined = (await placeLatte(ada.accessToken)).body;
+    const declineKey = randomUUID();
+    assert.equal((await act(declined.id, 'decline', barista, declineKey)).status, 200);
+    const declinedAgain = await act(declined.id, 'decline', barista, declineKey);
+    assert.equal(declinedAgain.status, 200, JSON.stringify(declinedAgain.body));
+    assert.equal(declinedAgain.body.status, 'cancelled');
+    assert.equal((await act(declined.id, 'decline', barista, randomUUID())).status, 409);
   });
 
   test('no token is 401, a customer acting as barista is 403, someone else’s order is 404', async () => {
