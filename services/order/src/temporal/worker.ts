@@ -88,7 +88,7 @@ export async function createOrderWorker(options: {
     throw new Error('TEMPORAL_WORKFLOW_TASK_POLLERS: must not exceed TEMPORAL_WORKFLOW_TASK_SLOTS');
   }
   // A cache smaller than the task slots starves the worker: measured here, orders then waited
-  // 10 s (the sticky queue's schedule-to-start timeout) to a minute for their next workflow task.
+  // the sticky queue's schedule-to-start timeout to a minute for their next workflow task.
   if (sizing.maxCachedWorkflows > 0 && sizing.maxCachedWorkflows < sizing.workflowTaskSlots) {
     throw new Error(
       'TEMPORAL_MAX_CACHED_WORKFLOWS: must be 0 (no cache) or at least TEMPORAL_WORKFLOW_TASK_SLOTS',
@@ -108,6 +108,12 @@ export async function createOrderWorker(options: {
     plugins: options.plugins,
     interceptors: { activity: [activityMetrics] },
     maxCachedWorkflows: sizing.maxCachedWorkflows,
+    // A workflow cached by a worker that is gone (its pod replaced in a rolling upgrade, killed,
+    // or frozen) has its next task wait in that worker's sticky queue this long before any
+    // worker may take it. Temporal's 10 s equals the server's whole deadline for an order
+    // action (ORDER_ACTION_TIMEOUT_MS): an accept during an upgrade then failed. A live worker
+    // starts a sticky task within milliseconds, so 3 s costs nothing but the wait.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     maxConcurrentWorkflowTaskExecutions: sizing.workflowTaskSlots,
     maxConcurrentActivityTaskExecutions: sizing.activityTaskSlots,
     workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: sizing.workflowTaskPollers },
