@@ -11,6 +11,6 @@ if [ "$(git rev-parse "$from^{commit}")" = "$(git rev-parse HEAD)" ]; then
   log contracts "commit messages: none since the baseline"
   exit 0
 fi
-log contracts "commit messages since $(git rev-parse --short "$from"): Conventional Commits"
+log contracts "commit messages since $(git rev-parse --short "$from^{commit}"): Conventional Commits"
 "$ROOT/node_modules/.bin/commitlint" --config "$ROOT/commitlint.config.js" --cwd "$repository" \
   --from "$from" --to HEAD
