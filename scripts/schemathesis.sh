@@ -40,14 +40,25 @@ if ! port_in_use "$PG_PORT"; then
 fi
 load_stack_secrets
 source "$ROOT/scripts/services-env.sh"
+# Databases, a task queue, topics and keys of its own, new for each run. The tests before it
+# leave orders in the stack's databases whose workflows ran on task queues of processes now
+# gone: a fuzzed action on one of them would wait for a worker that never comes. A fresh run
+# also starts with the bootstrap admin, whom the last pass may have demoted.
+run="fuzz-$(date +%s)"
+PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
+  -v ON_ERROR_STOP=1 -q >/dev/null <<'SQL'
+DROP DATABASE IF EXISTS order_db_fuzz WITH (FORCE);
+DROP DATABASE IF EXISTS customer_db_fuzz WITH (FORCE);
+CREATE DATABASE order_db_fuzz OWNER order_service;
+CREATE DATABASE customer_db_fuzz OWNER customer_service;
+SQL
+kafka_env=(ORDER_EVENTS_TOPIC="$run.orders.v1")
+order_env+=(DB_NAME=order_db_fuzz TEMPORAL_TASK_QUEUE="$run" VALKEY_KEY_PREFIX="$run:order:" "${kafka_env[@]}")
+customer_env+=(DB_NAME=customer_db_fuzz "${kafka_env[@]}" ORDER_EVENTS_DLQ_TOPIC="$run.orders.v1.dlq"
+  CONSUMER_GROUP_ID="$run")
+server_env+=(VALKEY_KEY_PREFIX="$run:server:")
 env "${order_env[@]}" node services/order/src/migrate.ts -y >/dev/null
 env "${customer_env[@]}" node services/customer/src/migrate.ts -y >/dev/null
-# The last pass lets the admin take its own role away, and the bootstrap admin is created only
-# when absent (never reset): give it the role back, so every run signs in as an admin again.
-PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d customer_db \
-  -v ON_ERROR_STOP=1 -q -v email="$BOOTSTRAP_ADMIN_EMAIL" >/dev/null <<'SQL'
-UPDATE customers SET role = 'admin' WHERE lower(email) = lower(:'email');
-SQL
 
 # The services as they run in production, as processes. Fuzzing sends thousands of requests a
 # minute from one address: the rate limits are raised so that they do not hide what is behind,
