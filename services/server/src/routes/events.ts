@@ -75,12 +75,20 @@ export function eventStreamer(
 ): EventStreamer {
   const open = new Set<() => void>();
   const perCaller = new Map<string, number>();
+  let closing = false;
   // Streams never end by themselves; at shutdown they end so clients reconnect to another replica.
   app.addHook('preClose', (done) => {
+    closing = true;
     for (const end of open) end();
     done();
   });
   return async (request, reply, { orderId, fallbackAfter, project = wholeEvent }) => {
+    // A closing server still answers what reaches it (return503OnClosing is off), but a stream
+    // begun now would hold the shutdown open until its budget ran out: the client reconnects to
+    // a replica that stays instead.
+    if (closing) {
+      throw problems.serviceUnavailable('This server is shutting down; reconnect to another.');
+    }
     const header = request.headers['last-event-id'];
     const lastEventId =
       (typeof header === 'string' ? header : undefined) ??
