@@ -52,10 +52,10 @@ DROP DATABASE IF EXISTS customer_db_fuzz WITH (FORCE);
 CREATE DATABASE order_db_fuzz OWNER order_service;
 CREATE DATABASE customer_db_fuzz OWNER customer_service;
 SQL
-kafka_env=(ORDER_EVENTS_TOPIC="$run.orders.v1")
-order_env+=(DB_NAME=order_db_fuzz TEMPORAL_TASK_QUEUE="$run" VALKEY_KEY_PREFIX="$run:order:" "${kafka_env[@]}")
-customer_env+=(DB_NAME=customer_db_fuzz "${kafka_env[@]}" ORDER_EVENTS_DLQ_TOPIC="$run.orders.v1.dlq"
-  CONSUMER_GROUP_ID="$run")
+order_env+=(DB_NAME=order_db_fuzz TEMPORAL_TASK_QUEUE="$run" VALKEY_KEY_PREFIX="$run:order:"
+  ORDER_EVENTS_TOPIC="$run.orders.v1")
+customer_env+=(DB_NAME=customer_db_fuzz ORDER_EVENTS_TOPIC="$run.orders.v1"
+  ORDER_EVENTS_DLQ_TOPIC="$run.orders.v1.dlq" CONSUMER_GROUP_ID="$run")
 server_env+=(VALKEY_KEY_PREFIX="$run:server:")
 env "${order_env[@]}" node services/order/src/migrate.ts -y >/dev/null
 env "${customer_env[@]}" node services/customer/src/migrate.ts -y >/dev/null
@@ -84,6 +84,12 @@ while IFS='=' read -r role token; do tokens[$role]=$token; done < <(
 )
 [ ${#tokens[@]} -eq 3 ] || die "could not sign in as each role (logs: $STACK_DIR/logs/api-server.log)"
 
+# fuzz OPTION...: one Schemathesis run against the server's own OpenAPI document.
+fuzz() {
+  "$SCHEMATHESIS_DIR/bin/schemathesis" --config-file "$ROOT/schemathesis.toml" run \
+    --url "$base" "$@" "$base/openapi.json"
+}
+
 started=$(date +%s)
 failed=()
 for role in signed-out customer barista admin; do
@@ -91,21 +97,16 @@ for role in signed-out customer barista admin; do
   # Operations open to anyone (`security: []`: the menu, sign-up, sign-in) answer every role
   # alike, so they are tested once, signed out; the rest once per role.
   if [ "$role" = signed-out ]; then
-    "$SCHEMATHESIS_DIR/bin/schemathesis" --config-file "$ROOT/schemathesis.toml" run \
-      --url "$base" "$@" "$base/openapi.json" || failed+=("$role")
+    fuzz "$@" || failed+=("$role")
     continue
   fi
   auth=(--header "Authorization: Bearer ${tokens[$role]}" --exclude-by '/security == []')
   # Ending sessions (DELETE …/sessions) ends the role's own session too, and the admin may take
   # its own role away (PUT …/role): everything after either would only be tested as 401 or
   # 403. So those operations run last, in a pass of their own.
-  "$SCHEMATHESIS_DIR/bin/schemathesis" --config-file "$ROOT/schemathesis.toml" run \
-    --url "$base" "${auth[@]}" --exclude-path-regex '/(sessions|role)$' "$@" "$base/openapi.json" ||
-    failed+=("$role")
+  fuzz "${auth[@]}" --exclude-path-regex '/(sessions|role)$' "$@" || failed+=("$role")
   [ $# -eq 0 ] || continue # options of one's own (say --include-path) may leave that pass empty
-  "$SCHEMATHESIS_DIR/bin/schemathesis" --config-file "$ROOT/schemathesis.toml" run \
-    --url "$base" "${auth[@]}" --include-path-regex '/(sessions|role)$' "$@" "$base/openapi.json" ||
-    failed+=("$role (sessions)")
+  fuzz "${auth[@]}" --include-path-regex '/(sessions|role)$' || failed+=("$role (sessions and role)")
 done
 log schemathesis "finished in $(($(date +%s) - started))s"
 [ ${#failed[@]} -eq 0 ] || die "Schemathesis found failures as: ${failed[*]} (server log: $STACK_DIR/logs/api-server.log)"
