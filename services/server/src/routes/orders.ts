@@ -320,10 +320,11 @@ export function orderRoutes(
       },
       preValidation: (request, _reply, done) => {
         const query = request.query as { status?: string | string[] };
-        // An empty entry (`status=`, `status=placed,`) is kept, so the schema refuses it as
-        // no status at all instead of reading it as no filter.
         if (query.status !== undefined)
-          query.status = [query.status].flat().flatMap((value) => value.split(','));
+          query.status = [query.status]
+            .flat()
+            .flatMap((value) => value.split(','))
+            .filter(Boolean);
         done();
       },
     },
