@@ -146,6 +146,14 @@ describe('the order journey through the REST API', () => {
       token: barista,
     });
     assert.ok(queue.body.orders.some((order) => order.id === placed.body.id));
+    // No filter is no status parameter; an empty one is refused, naming it.
+    const emptyStatus = await call<{ errors?: { field: string }[] }>({
+      method: 'GET',
+      url: '/v1/orders?status=',
+      token: barista,
+    });
+    assert.equal(emptyStatus.status, 400);
+    assert.match(JSON.stringify(emptyStatus.body.errors), /status/);
 
     for (const [action, token, status] of [
       ['accept', barista, 'accepted'],

@@ -308,6 +308,9 @@ export function orderRoutes(
           {
             status: Type.Optional(
               Type.Array(OrderStatus, {
+                // At least one: in this form style `status=` would otherwise mean both "no
+                // filter" (an empty list) and "the status ''"; leave it out for no filter.
+                minItems: 1,
                 maxItems: 6,
                 description: 'Only orders in these statuses: the live queue (baristas and admins).',
               }),
