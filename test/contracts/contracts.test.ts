@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const scratch: string[] = [];
@@ -30,7 +31,9 @@ async function check(script: string, ...args: string[]) {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
+  // Tools colour their output when the environment asks for it (FORCE_COLOR in CI); the
+  // assertions read the words.
+  return { code, output: stripVTControlCharacters(output) };
 }
 
 /** A copy of `files` of this tree, with `edit` applied to the text of `file`. */
