@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { eventually } from '@everything/test-support';
+import { callJson, type JsonAnswer } from '@everything/test-support/http';
 
 export { eventually };
 
@@ -110,12 +111,6 @@ export interface Order {
   totalCents: number;
 }
 
-export interface Response<T> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
 /** The public API of one environment, as a phone or the barista's tablet uses it. */
 export class Api {
   readonly environment: Environment;
@@ -125,31 +120,13 @@ export class Api {
     this.base = environments[environment].base;
   }
 
-  async call<T = unknown>(
+  /** A call as the other suites make it (`callJson`): a proxy's non-JSON page comes back as text. */
+  call<T = unknown>(
     method: string,
     route: string,
-    options: {
-      token?: string;
-      body?: unknown;
-      headers?: Record<string, string>;
-      timeoutMs?: number;
-    } = {},
-  ): Promise<Response<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.base}${route}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: (text ? JSON.parse(text) : undefined) as T,
-      headers: response.headers,
-    };
+    options: Parameters<typeof callJson>[3] = {},
+  ): Promise<JsonAnswer<T>> {
+    return callJson<T>(this.base, method, route, options);
   }
 
   async register(
@@ -208,7 +185,7 @@ export class Api {
     token: string,
     menuItemId: string,
     key = randomUUID(),
-  ): Promise<Response<Order>> {
+  ): Promise<JsonAnswer<Order>> {
     return this.call<Order>('POST', '/v1/orders', {
       token,
       headers: { 'idempotency-key': key },
@@ -235,9 +212,9 @@ export class Api {
  */
 export async function retrying<T>(
   what: string,
-  attempt: () => Promise<Response<T>>,
+  attempt: () => Promise<JsonAnswer<T>>,
   { timeoutMs = 60_000 } = {},
-): Promise<Response<T> & { retries: number; serverErrors: string[] }> {
+): Promise<JsonAnswer<T> & { retries: number; serverErrors: string[] }> {
   const deadline = Date.now() + timeoutMs;
   let retries = 0;
   const serverErrors: string[] = [];
