@@ -6,8 +6,8 @@
 // same run, one after the other, each on fresh databases.
 //
 // The load: 1,000 menu reads, 500 orders of which 200 go through accept, ready and pickup and
-// 300 stay open; then 2,700 more open orders, to show the order service flat from 300 to 3,000
-// open orders (Temporal's workflow cache is bounded by TEMPORAL_MAX_CACHED_WORKFLOWS).
+// 300 stay open; then more open orders, the order service measured at 1,000, 2,000 and 3,000
+// open, to show it flat (Temporal's workflow cache is bounded by TEMPORAL_MAX_CACHED_WORKFLOWS).
 // Runs against the dev stack's servers (`make stack-up`), as root (it creates cgroups):
 // `make bench`. BENCH_VARIANTS=after measures only the bundle.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,6 +43,12 @@ const OPEN_AT_END = Number(process.env.BENCH_OPEN_ORDERS ?? 3_000);
 const CONCURRENCY = 4;
 /** Orders per customer: 20 lattes (80.00) stay under the tab's limit of 100.00. */
 const ORDERS_PER_CUSTOMER = 20;
+
+/** The counts of open orders, after the first, at which the order service is measured. */
+const openCounts = (from: number, to: number) =>
+  [1_000, 2_000, to].filter(
+    (count, index, all) => count > from && count <= to && all.indexOf(count) === index,
+  );
 
 const mib = (value: number) => `${value.toFixed(0)} MiB`;
 const services: Service[] = ['server', 'order', 'customer'];
@@ -270,8 +276,8 @@ interface Result {
   limits: Record<Service, number>;
   idle: Record<Service, MemoryFigures>;
   loaded: Record<Service, MemoryFigures>;
-  orderAt300: MemoryFigures;
-  orderAt3000: MemoryFigures;
+  /** The order service's figures at each count of open orders, from 300 to OPEN_AT_END. */
+  orderByOpen: { open: number; figures: MemoryFigures }[];
   peak: Record<Service, MemoryFigures>;
   menu: Timing;
   orders: Timing;
@@ -347,11 +353,17 @@ async function runVariant(variant: Variant): Promise<Result> {
     console.log(
       `after the load: ${services.map((name) => `${name} ${mib(loaded[name].workingSetMiB)}`).join(', ')}`,
     );
-    const orderAt300 = loaded.order;
-    await placeOrders(OPEN_AT_END - (ORDERS - COMPLETED), latte.id);
-    await settle();
-    const orderAt3000 = await all.order.cgroup.figures();
-    console.log(`order with ${OPEN_AT_END} open orders: ${mib(orderAt3000.workingSetMiB)}`);
+    // Measured at several counts, not only at the ends: a bound shows as a plateau, a cost per
+    // open order as a line.
+    const orderByOpen = [{ open: ORDERS - COMPLETED, figures: loaded.order }];
+    for (const open of openCounts(ORDERS - COMPLETED, OPEN_AT_END)) {
+      const previous = orderByOpen.at(-1)?.open ?? 0;
+      await placeOrders(open - previous, latte.id);
+      await settle();
+      const figures = await all.order.cgroup.figures();
+      orderByOpen.push({ open, figures });
+      console.log(`order with ${open} open orders: ${mib(figures.workingSetMiB)}`);
+    }
     const peak = await measureAll(all);
     stopping = true;
     await terminateWorkflows(`bench-${run}`);
@@ -362,8 +374,7 @@ async function runVariant(variant: Variant): Promise<Result> {
       limits,
       idle,
       loaded,
-      orderAt300,
-      orderAt3000,
+      orderByOpen,
       peak,
       menu,
       orders,
@@ -413,9 +424,11 @@ function report(results: Result[]) {
         ].join(' '),
       );
     }
-    const growth = result.orderAt3000.workingSetMiB - result.orderAt300.workingSetMiB;
+    const series = result.orderByOpen;
+    const first = series[0]?.figures.workingSetMiB ?? 0;
+    const last = series.at(-1)?.figures.workingSetMiB ?? 0;
     console.log(
-      `order with 300 open orders ${mib(result.orderAt300.workingSetMiB)}, with ${OPEN_AT_END}: ${mib(result.orderAt3000.workingSetMiB)} (${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MiB)`,
+      `order by open orders: ${series.map(({ open, figures }) => `${open} → ${mib(figures.workingSetMiB)}`).join(', ')} (${last >= first ? '+' : ''}${(last - first).toFixed(0)} MiB from first to last)`,
     );
     console.log(`requests answered 503 (busy past the deadline) and retried: ${result.retried}`);
     for (const death of result.deaths) console.log(`DIED: ${death}`);
