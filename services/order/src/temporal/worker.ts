@@ -55,7 +55,7 @@ export interface WorkerSizing {
 
 /** Sized for a Raspberry Pi: the defaults of the TEMPORAL_* variables in config.ts. */
 export const piWorkerSizing: WorkerSizing = {
-  maxCachedWorkflows: 100,
+  maxCachedWorkflows: 25,
   workflowTaskSlots: 4,
   activityTaskSlots: 8,
   workflowTaskPollers: 2,
