@@ -60,7 +60,7 @@ const appSecrets = new Set([
 ]);
 
 /** Read by Node and glibc rather than the service: the chart derives them from the memory limit. */
-const runtimeVariables = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
+const runtimeVariables = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
 const withoutRuntimeVariables = (environment: Map<string, Value>) =>
   new Map([...environment].filter(([name]) => !runtimeVariables.has(name)));
 
@@ -119,6 +119,16 @@ for (const environment of environments) {
           `${name}: a heap of ${heapMiB} MiB leaves too little of ${limitMiB} MiB to the rest`,
         );
       });
+
+      if (name === 'customer')
+        test('customer: password hashes are mapped and returned to the system when freed', () => {
+          const container = onlyContainer(find(objects, 'Deployment', name));
+          const threshold = container.env?.find(
+            (entry) => entry.name === 'MALLOC_MMAP_THRESHOLD_',
+          )?.value;
+          // scrypt's 16 MiB buffer is far above it, so it is never kept in glibc's heap.
+          assert.equal(threshold, String(128 * 1024));
+        });
 
       test(`${name}: names, labels and selectors that the README's commands use`, () => {
         const deployment = find(objects, 'Deployment', name);

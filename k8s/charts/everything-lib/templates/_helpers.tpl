@@ -78,6 +78,10 @@ generation, buffers outside the heap and native libraries. See k8s/README.md, re
 - name: MALLOC_ARENA_MAX
   value: {{ . | toString | quote }}
 {{- end }}
+{{- with .Values.node.mallocMmapThresholdKiB }}
+- name: MALLOC_MMAP_THRESHOLD_
+  value: {{ mul . 1024 | toString | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* Pod and container hardening shared by the app, the migration Job and the test pod. */}}
