@@ -141,9 +141,14 @@ export class ScheduleRepository {
     );
   }
 
+  /**
+   * Stores the planned run, unless the schedule is paused: a plan that read the schedule just
+   * before a pause must not give the paused schedule a next run again.
+   */
   async setNextRun(id: string, next: Schedule['nextRun']): Promise<void> {
     await this.#pool.query(
-      'UPDATE schedules SET next_run_key = $2, next_run_at = $3, next_place_at = $4 WHERE id = $1',
+      `UPDATE schedules SET next_run_key = $2, next_run_at = $3, next_place_at = $4
+        WHERE id = $1 AND NOT paused`,
       [id, next?.key ?? null, next?.dueAt ?? null, next?.placeAt ?? null],
     );
   }

@@ -329,6 +329,19 @@ describe('managing a schedule', () => {
     await app.scheduling.delete(created.id, customer);
   });
 
+  test('a plan that read the schedule before a pause does not give it a next run after it', async () => {
+    const { schedule: created } = await everyDayInSixHours();
+    const planned = created.nextRun;
+    assert.ok(planned, 'planned when made');
+    await app.scheduling.pause(created.id, customer);
+    // The schedule workflow's plan, begun before the pause, stores what it decided after it.
+    await new ScheduleRepository(deps.pool).setNextRun(created.id, planned);
+    const listed = (await app.scheduling.list(customer)).find(({ id }) => id === created.id);
+    assert.equal(listed?.paused, true);
+    assert.equal(listed.nextRun, undefined);
+    await app.scheduling.delete(created.id, customer);
+  });
+
   test('skip-next records the run as skipped and moves on to the following day', async () => {
     const { schedule: created } = await everyDayInSixHours();
     const skipped = await app.scheduling.skipNext(created.id, customer);
