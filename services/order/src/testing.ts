@@ -8,7 +8,7 @@ import { createPool } from '@everything/postgres';
 import { migratedScratchDatabase, stack, teardownStep } from '@everything/test-support';
 import { createValkey } from '@everything/valkey';
 import { createApp as createCustomerApp, type CustomerDeps } from '../../customer/src/app.ts';
-import type { OrderDeps } from './app.ts';
+import type { OrderApp, OrderDeps } from './app.ts';
 import { installTemporalRuntime } from './temporal/runtime.ts';
 
 /**
@@ -117,4 +117,20 @@ export async function orderTestDeps(
       await customerDatabase.drop();
     },
   };
+}
+
+/** Places one espresso for the customer through the app, as PlaceOrder does; returns its id. */
+export async function placeEspresso(app: OrderApp, customerId: string): Promise<string> {
+  const { items } = await app.catalog.list();
+  const espresso = items.find((item) => item.name === 'Espresso');
+  if (!espresso) throw new Error('the seeded menu has no Espresso');
+  const orderId = randomUUID();
+  await app.ordering.place({
+    orderId,
+    customerId,
+    customerName: 'Ada',
+    redeemFreeDrink: false,
+    lines: [{ menuItemId: espresso.id, quantity: 1, optionIds: [] }],
+  });
+  return orderId;
 }

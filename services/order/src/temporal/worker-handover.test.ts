@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { eventually, teardownStep } from '@everything/test-support';
 import { createApp, type OrderApp } from '../app.ts';
-import { orderTestDeps } from '../testing.ts';
+import { orderTestDeps, placeEspresso } from '../testing.ts';
 
 let deps: Awaited<ReturnType<typeof orderTestDeps>>;
 let stays: OrderApp | undefined;
@@ -29,17 +29,7 @@ test('an order cached by a worker that shut down is accepted through the next wo
   const leaves = await createApp(deps);
   await leaves.start('127.0.0.1', 0);
   const customerId = await deps.registerCustomer();
-  const { items } = await leaves.catalog.list();
-  const espresso = items.find((item) => item.name === 'Espresso');
-  assert.ok(espresso);
-  const orderId = randomUUID();
-  await leaves.ordering.place({
-    orderId,
-    customerId,
-    customerName: 'Ada',
-    redeemFreeDrink: false,
-    lines: [{ menuItemId: espresso.id, quantity: 1, optionIds: [] }],
-  });
+  const orderId = await placeEspresso(leaves, customerId);
   await eventually('the order is charged', async () => {
     const { status } = await leaves.ordering.get(orderId);
     return status === 'placed';

@@ -13,7 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { eventually, teardownStep } from '@everything/test-support';
 import { createApp, type OrderApp } from '../app.ts';
-import { orderTestDeps } from '../testing.ts';
+import { orderTestDeps, placeEspresso } from '../testing.ts';
 import { temporalTracing } from './tracing.ts';
 import { createOrderWorker, piWorkerSizing } from './worker.ts';
 
@@ -55,17 +55,7 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
 
   test('runs an order from placed to picked up', async () => {
     const customerId = await deps.registerCustomer();
-    const { items } = await app.catalog.list();
-    const espresso = items.find((item) => item.name === 'Espresso');
-    assert.ok(espresso);
-    const orderId = randomUUID();
-    await app.ordering.place({
-      orderId,
-      customerId,
-      customerName: 'Ada',
-      redeemFreeDrink: false,
-      lines: [{ menuItemId: espresso.id, quantity: 1, optionIds: [] }],
-    });
+    const orderId = await placeEspresso(app, customerId);
     const barista = { actorId: randomUUID() };
     for (const [action, status] of [
       ['accept', 'accepted'],
@@ -97,21 +87,9 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
 
   test('orders beyond the workflow cache still go from placed to accepted', async () => {
     const customerId = await deps.registerCustomer();
-    const { items } = await app.catalog.list();
-    const espresso = items.find((item) => item.name === 'Espresso');
-    assert.ok(espresso);
-    const orderIds = Array.from({ length: piWorkerSizing.workflowTaskSlots * 2 }, () =>
-      randomUUID(),
-    );
-    for (const orderId of orderIds) {
-      await app.ordering.place({
-        orderId,
-        customerId,
-        customerName: 'Ada',
-        redeemFreeDrink: false,
-        lines: [{ menuItemId: espresso.id, quantity: 1, optionIds: [] }],
-      });
-    }
+    const orderIds: string[] = [];
+    for (let placed = 0; placed < piWorkerSizing.workflowTaskSlots * 2; placed++)
+      orderIds.push(await placeEspresso(app, customerId));
     const barista = { actorId: randomUUID() };
     for (const orderId of orderIds) {
       await eventually('the order accepted', async () => {
