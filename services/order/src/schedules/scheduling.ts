@@ -193,10 +193,8 @@ export class Scheduling {
   async plan(id: string): Promise<RunPlan> {
     const schedule = await this.#schedules.find(id);
     if (!schedule) return { kind: 'ended' };
-    if (schedule.paused) {
-      await this.#schedules.setNextRun(id, undefined);
-      return { kind: 'paused' };
-    }
+    // Pausing already forgot the planned run (setPaused).
+    if (schedule.paused) return { kind: 'paused' };
     const now = this.#deps.now();
     const next = await this.#nextUnrecorded(schedule, now);
     if (!next) {
