@@ -75,6 +75,20 @@ test('an unknown route is a 404 problem', async () => {
   assert.equal(response.json<{ type: string }>().type, '/problems/not-found');
 });
 
+test('a path parameter longer than any valid one, or badly escaped, is a 400 problem naming the path', async () => {
+  for (const url of [`/v1/customers/me/favorites/${'x'.repeat(500)}`, '/v1/orders/%E0%A4%A']) {
+    const response = await app.inject({ method: 'DELETE', url });
+    assert.equal(response.statusCode, 400, url);
+    assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+    const problem = response.json<{ type: string; errors: { field: string }[] }>();
+    assert.equal(problem.type, '/problems/validation-failed');
+    assert.deepEqual(
+      problem.errors.map((error) => error.field),
+      ['path'],
+    );
+  }
+});
+
 test('the OpenAPI 3.1 document describes the public routes, and a docs page serves it', async () => {
   const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
     openapi: string;

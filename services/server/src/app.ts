@@ -19,7 +19,7 @@ import { MENU_MAX_AGE_MS, MenuCopy, menuChangeChannel } from './menu-copy.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
 import { exactDocument } from './openapi-document.ts';
 import { requestValidator } from './request-validation.ts';
-import { registerProblemHandlers } from './problem.ts';
+import { Problem, problems, registerProblemHandlers, send as sendProblem } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { eventRoutes, eventStreamer } from './routes/events.ts';
@@ -78,6 +78,20 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     // A body's "__proto__" key is dropped rather than the body refused: it is just another
     // unknown field, and dropping it is what keeps it from reaching an object's prototype.
     onProtoPoisoning: 'remove',
+    // A path segment longer than any route parameter may be (maxParamLength), or one with a
+    // broken %-escape, is an invalid parameter like any other: a 400 problem, not Fastify's own
+    // body or a 414 the document cannot list for every path.
+    frameworkErrors: (error, request, reply) => {
+      const invalidPath =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH' || error.code === 'FST_ERR_BAD_URL';
+      void sendProblem(
+        reply,
+        request.url,
+        invalidPath
+          ? problems.validation([{ field: 'path', message: 'not a valid path parameter' }])
+          : new Problem(error.statusCode ?? 400, 'bad-request', 'Bad request', error.message),
+      );
+    },
   });
   app.setValidatorCompiler(requestValidator());
   const answerMethodsNotAllowed = methodNotAllowed(app);

@@ -46,7 +46,8 @@ export const problems = {
     ),
 };
 
-function send(reply: FastifyReply, instance: string, problem: Problem): FastifyReply {
+/** Answers with the problem as RFC 9457 problem+json. */
+export function send(reply: FastifyReply, instance: string, problem: Problem): FastifyReply {
   return reply
     .code(problem.status)
     .headers(problem.headers)
