@@ -54,8 +54,12 @@ export const orderConfigShape = {
    * 0 turns the cache off; otherwise it must be at least TEMPORAL_WORKFLOW_TASK_SLOTS.
    */
   TEMPORAL_MAX_CACHED_WORKFLOWS: env.int(0, 10_000).default(25),
-  /** Workflow tasks run at once (Temporal's minimum is 2 while the cache is on). */
-  TEMPORAL_WORKFLOW_TASK_SLOTS: env.int(2, 1_000).default(4),
+  /**
+   * Workflow tasks run at once. More than the pollers hold (twice TEMPORAL_WORKFLOW_TASK_POLLERS
+   * while the cache is on), so that a new order's first task can come back with its start
+   * (eager start). A placement's first task holds its slot while the payment runs inside it.
+   */
+  TEMPORAL_WORKFLOW_TASK_SLOTS: env.int(2, 1_000).default(16),
   /** Activities run at once: each holds a database connection or a gRPC call while it runs. */
   TEMPORAL_ACTIVITY_TASK_SLOTS: env.int(1, 1_000).default(8),
   /** Long polls for workflow tasks (2 to TEMPORAL_WORKFLOW_TASK_SLOTS). */

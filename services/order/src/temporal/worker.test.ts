@@ -41,7 +41,7 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
         plugins: [tracing],
         workflowBundlePath: bundle,
         // Smaller than the orders of the last test: evicted workflows must replay and go on.
-        sizing: { ...piWorkerSizing, maxCachedWorkflows: piWorkerSizing.workflowTaskSlots },
+        sizing: piWorkerSizing,
       },
     });
     await app.start('127.0.0.1', 0);
@@ -86,10 +86,10 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
   });
 
   test('orders beyond the workflow cache still go from placed to accepted', async () => {
-    const customerId = await deps.registerCustomer();
     const orderIds: string[] = [];
-    for (let placed = 0; placed < piWorkerSizing.workflowTaskSlots * 2; placed++)
-      orderIds.push(await placeEspresso(app, customerId));
+    // A customer each: one tab would reach its limit long before.
+    for (let placed = 0; placed < piWorkerSizing.maxCachedWorkflows + 8; placed++)
+      orderIds.push(await placeEspresso(app, await deps.registerCustomer()));
     const barista = { actorId: randomUUID() };
     for (const orderId of orderIds) {
       await eventually('the order accepted', async () => {
@@ -99,11 +99,41 @@ describe('a worker started from a workflow bundle made ahead of time', () => {
     }
   });
 
+  test('with the Pi sizing, a new order workflow comes back with its first task (eager start)', async () => {
+    const orderId = randomUUID();
+    const handle = await deps.temporal.client.workflow.start('orderWorkflow', {
+      taskQueue: deps.temporal.taskQueue,
+      workflowId: `order-${orderId}`,
+      // Free and paid for: the workflow only waits to be accepted.
+      args: [
+        {
+          orderId,
+          customerId: randomUUID(),
+          totalCents: 0,
+          pointsToRedeem: 0,
+          acceptBy: Date.now() + 60_000,
+          pickupTimeoutMs: 60_000,
+        },
+      ],
+      requestEagerStart: true,
+    });
+    try {
+      assert.equal(handle.eagerlyStarted, true, 'the first workflow task came through the queue');
+    } finally {
+      await handle.terminate('test finished');
+    }
+  });
+
   const refusedSizings = [
     {
       what: 'a workflow cache smaller than its task slots',
-      sizing: { ...piWorkerSizing, workflowTaskSlots: 4, maxCachedWorkflows: 2 },
+      sizing: { ...piWorkerSizing, workflowTaskSlots: 8, maxCachedWorkflows: 6 },
       variable: /TEMPORAL_MAX_CACHED_WORKFLOWS/,
+    },
+    {
+      what: 'task slots that its pollers would all hold, leaving none for eager start',
+      sizing: { ...piWorkerSizing, workflowTaskSlots: 4, workflowTaskPollers: 2 },
+      variable: /TEMPORAL_WORKFLOW_TASK_SLOTS: must exceed the 4 slots its pollers hold/,
     },
     {
       what: 'more pollers than task slots',
