@@ -19,6 +19,7 @@ describe('the order events consumer', () => {
   const logger = createLogger('consumer-test', 'silent');
   const topic = `test.orders.v1.${randomUUID()}`;
   const deadLetterTopic = `${topic}.dlq`;
+  const groupId = `customer-${randomUUID()}`;
   let database: Awaited<ReturnType<typeof migratedScratchDatabase>>;
   let pool: ReturnType<typeof createPool>;
   let app: CustomerApp;
@@ -42,7 +43,7 @@ describe('the order events consumer', () => {
         brokers: [stack.kafkaBroker],
         topic,
         deadLetterTopic,
-        groupId: `customer-${randomUUID()}`,
+        groupId,
       },
     });
     client = new customerV1.CustomerServiceClient(
@@ -216,5 +217,37 @@ describe('the order events consumer', () => {
     assert.equal(after?.stats?.ordersCompleted, 4);
     assert.equal(after.stats.totalSpentCents, 1000);
     assert.equal(after.loyaltyPoints, 10);
+  });
+
+  test('the offsets of applied events are committed a moment later, up to the last one', async () => {
+    const customerId = await register();
+    const events = [
+      completed(customerId, 100),
+      completed(customerId, 200),
+      completed(customerId, 300),
+    ];
+    for (const event of events) await publish(JSON.stringify(event));
+    const last = events.at(-1)?.eventId ?? '';
+    await eventually('the last event is applied', () => applied(last));
+
+    const admin = new Admin({ clientId: 'consumer-test', bootstrapBrokers: [stack.kafkaBroker] });
+    try {
+      const [end] = (
+        await admin.listOffsets({
+          topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }],
+        })
+      ).flatMap((listed) => listed.partitions);
+      const committed = async () =>
+        (await admin.listConsumerGroupOffsets({ groups: [groupId] }))
+          .flatMap((group) => group.topics)
+          .flatMap((listed) => listed.partitions)
+          .find((partition) => partition.partitionIndex === 0)?.committedOffset;
+      await eventually('the group has committed past the last event', async () => {
+        const offset = await committed();
+        return offset !== undefined && offset === end?.offset;
+      });
+    } finally {
+      await admin.close();
+    }
   });
 });

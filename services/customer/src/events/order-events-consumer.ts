@@ -37,6 +37,13 @@ const lagGauge = meter.createObservableGauge('everything.kafka.consumer.lag', {
 });
 // How often the consumer asks Kafka for its lag; Prometheus reads the latest answer.
 const LAG_INTERVAL_MS = 10_000;
+/**
+ * How often the offsets of applied events are committed. Committing each message cost the
+ * broker a write per event, and the consumer a round trip before it could take the next; an
+ * event applied but not yet committed when the consumer dies is delivered again and found in
+ * processed_events, so a later commit only means a few more duplicates after a crash.
+ */
+export const COMMIT_INTERVAL_MS = 500;
 
 export interface ConsumerSettings {
   brokers: string[];
@@ -72,6 +79,7 @@ export class OrderEventsConsumer {
   readonly #logger: Logger;
   #stopping = false;
   #consumer: Consumer<string, string, string, string> | undefined;
+  #commits: OffsetCommits | undefined;
   #running: Promise<void> | undefined;
   #lag = new Map<string, bigint[]>();
   readonly #handler: OrderEventHandler | undefined;
@@ -104,6 +112,8 @@ export class OrderEventsConsumer {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    // What was applied is committed before the stream closes, so a restart does not start over.
+    await this.#commits?.flush();
     await this.#consumer?.close(true).catch(() => undefined);
     await this.#running;
   }
@@ -147,6 +157,13 @@ export class OrderEventsConsumer {
       idempotent: true,
       acks: -1,
     });
+    const commits = new OffsetCommits(COMMIT_INTERVAL_MS, (error) =>
+      this.#logger.warn(
+        { err: error },
+        'committing offsets failed; events since the last commit may be delivered again (and found applied)',
+      ),
+    );
+    this.#commits = commits;
     try {
       consumer.on('consumer:lag', (lag) => (this.#lag = lag));
       consumer.startLagMonitoring({ topics: [topic] }, LAG_INTERVAL_MS);
@@ -158,10 +175,11 @@ export class OrderEventsConsumer {
       });
       for await (const message of stream as AsyncIterable<OrderMessage>) {
         await this.#traced(message, () => this.#handle(message, deadLetters));
-        await message.commit();
+        commits.applied(message);
         if (!this.#active()) break;
       }
     } finally {
+      await commits.close();
       consumer.stopLagMonitoring();
       await deadLetters.close().catch(() => undefined);
       await consumer.close(true).catch(() => undefined);
@@ -306,5 +324,46 @@ function relayEpochOf(message: OrderMessage): bigint | undefined {
   } catch (error) {
     if (error instanceof EventSchemaError) throw new PoisonMessageError(error.message);
     throw error;
+  }
+}
+
+/**
+ * The offsets of applied messages, committed together every interval: per partition, the
+ * commit of its latest applied message covers every one before it.
+ */
+class OffsetCommits {
+  readonly #latest = new Map<number, OrderMessage>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #onError: (error: unknown) => void;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(intervalMs: number, onError: (error: unknown) => void) {
+    this.#onError = onError;
+    this.#timer = setInterval(() => void this.flush(), intervalMs);
+  }
+
+  applied(message: OrderMessage): void {
+    this.#latest.set(message.partition, message);
+  }
+
+  /** Commits what was applied since the last commit; one commit at a time, never throws. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      const messages = [...this.#latest.values()];
+      this.#latest.clear();
+      // A message whose partition moved to another replica fails to commit: that replica
+      // reads on from the last committed offset and finds the events already applied.
+      await Promise.all(
+        messages.map(async (message) => {
+          await message.commit();
+        }),
+      ).catch(this.#onError);
+    });
+    return this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
   }
 }
