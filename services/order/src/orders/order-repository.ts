@@ -347,6 +347,35 @@ export class OrderRepository {
   }
 
   /**
+   * An order with its place in the queue while it waits for the barista, in one query: an
+   * order read and a placement's answer each need both.
+   */
+  async findWithQueue(
+    id: string,
+  ): Promise<{ order: Order; queue: QueueEstimate | undefined } | undefined> {
+    const { rows } = await this.#pool.query<
+      OrderRow & { position: number | null; pace_seconds: number }
+    >(
+      `WITH ${paceOfRecentOrders}
+       SELECT found.*, pace.seconds AS pace_seconds,
+              CASE WHEN found.status IN ('placed', 'accepted') THEN
+                (SELECT count(*) FROM orders ahead
+                  WHERE ahead.status IN ('placed', 'accepted')
+                    AND (ahead.placed_at, ahead.id) < (found.placed_at, found.id))::int
+              END AS position
+         FROM (${select} WHERE o.id = $2) found, pace`,
+      [DEFAULT_PACE_SECONDS, id],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      order: toOrder(row),
+      queue:
+        row.position === null ? undefined : estimateOf(row.position, row.pace_seconds, Date.now()),
+    };
+  }
+
+  /**
    * One open order's place in the queue, counted rather than read from the whole queue's
    * estimates: order reads and placements ask this once per call.
    */

@@ -2,7 +2,6 @@ import type { MenuCatalog } from '../menu/menu-catalog.ts';
 import type { ActionInput, OrderWorkflowInput } from '../workflows/definitions.ts';
 import {
   lineTotal,
-  openStatuses,
   type Order,
   type OrderAction,
   type OrderStatus,
@@ -167,12 +166,9 @@ export class Ordering {
   }
 
   async get(orderId: string): Promise<OrderView> {
-    const order = await this.#orders.find(orderId);
-    if (!order) throw new OrderNotFoundError(`no order has id ${orderId}`);
-    const queue = openStatuses.includes(order.status)
-      ? await this.#orders.queueEstimate(order.id)
-      : undefined;
-    return { ...order, queue };
+    const found = await this.#orders.findWithQueue(orderId);
+    if (!found) throw new OrderNotFoundError(`no order has id ${orderId}`);
+    return { ...found.order, queue: found.queue };
   }
 
   async list(filter: {
