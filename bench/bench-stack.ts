@@ -83,6 +83,37 @@ export function freshDatabases(run: string) {
   });
 }
 
+/**
+ * Orders stored, and orders whose payment was taken (their workflow's first task, which charges
+ * the tab), read from the run's own databases: a placement answered is not yet an order paid.
+ */
+export async function placedAndPaid(run: string): Promise<{ placed: number; paid: number }> {
+  const count = async (database: string, sql: string) => {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: Number(stack.pgPort),
+      user: 'postgres',
+      password: stack.superuserPassword,
+      database,
+    });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ count: number }>(sql);
+      return rows[0]?.count ?? 0;
+    } finally {
+      await client.end();
+    }
+  };
+  const [placed, paid] = await Promise.all([
+    count(`order_db_bench_${run}`, 'SELECT count(*)::int AS count FROM orders'),
+    count(
+      `customer_db_bench_${run}`,
+      "SELECT count(*)::int AS count FROM tab_entries WHERE kind = 'charge'",
+    ),
+  ]);
+  return { placed, paid };
+}
+
 export function dropDatabases(run: string) {
   return asSuperuser(async (client) => {
     for (const [name] of benchDatabases(run))
