@@ -225,7 +225,7 @@ export class OrderRepository {
    * be ready. One notification per order and subject: a retry after it committed adds nothing.
    */
   async notifyCustomer(orderId: string, about: CustomerNotification): Promise<void> {
-    const estimate = await this.queueEstimate(orderId);
+    const estimate = (await this.findWithQueue(orderId))?.queue;
     await withTransaction(this.#pool, async (client) => {
       const order = await this.#find(client, orderId);
       if (!order) throw new Error(`order ${orderId} does not exist`);
@@ -348,7 +348,8 @@ export class OrderRepository {
 
   /**
    * An order with its place in the queue while it waits for the barista, in one query: an
-   * order read and a placement's answer each need both.
+   * order read and a placement's answer each need both. The place is counted rather than read
+   * from the whole queue's estimates.
    */
   async findWithQueue(
     id: string,
@@ -373,24 +374,6 @@ export class OrderRepository {
       queue:
         row.position === null ? undefined : estimateOf(row.position, row.pace_seconds, Date.now()),
     };
-  }
-
-  /**
-   * One open order's place in the queue, counted rather than read from the whole queue's
-   * estimates: order reads and placements ask this once per call.
-   */
-  async queueEstimate(orderId: string): Promise<QueueEstimate | undefined> {
-    const { rows } = await this.#pool.query<{ position: number; pace_seconds: number }>(
-      `WITH ${paceOfRecentOrders}
-       SELECT (SELECT count(*) FROM orders ahead
-                 WHERE ahead.status IN ('placed', 'accepted')
-                   AND (ahead.placed_at, ahead.id) < (o.placed_at, o.id))::int AS position,
-              pace.seconds AS pace_seconds
-         FROM orders o, pace WHERE o.id = $2 AND o.status IN ('placed', 'accepted')`,
-      [DEFAULT_PACE_SECONDS, orderId],
-    );
-    const row = rows[0];
-    return row && estimateOf(row.position, row.pace_seconds, Date.now());
   }
 
   /**
