@@ -50,18 +50,24 @@ export async function migrate(service: 'order' | 'customer', env: Record<string,
   if (code !== 0) throw new Error(`migrating ${service} failed (${String(code)})`);
 }
 
-/** Runs `work` on a connection as the stack's superuser, which creates and drops databases. */
-async function asSuperuser(work: (client: pg.Client) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` on a connection as the stack's superuser, which creates and drops databases and
+ * reads any run's.
+ */
+async function asSuperuser<T>(
+  work: (client: pg.Client) => Promise<T>,
+  database = 'postgres',
+): Promise<T> {
   const client = new pg.Client({
     host: '127.0.0.1',
     port: Number(stack.pgPort),
     user: 'postgres',
     password: stack.superuserPassword,
-    database: 'postgres',
+    database,
   });
   await client.connect();
   try {
-    await work(client);
+    return await work(client);
   } finally {
     await client.end();
   }
@@ -88,22 +94,11 @@ export function freshDatabases(run: string) {
  * the tab), read from the run's own databases: a placement answered is not yet an order paid.
  */
 export async function placedAndPaid(run: string): Promise<{ placed: number; paid: number }> {
-  const count = async (database: string, sql: string) => {
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port: Number(stack.pgPort),
-      user: 'postgres',
-      password: stack.superuserPassword,
+  const count = (database: string, sql: string) =>
+    asSuperuser(
+      async (client) => (await client.query<{ count: number }>(sql)).rows[0]?.count ?? 0,
       database,
-    });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ count: number }>(sql);
-      return rows[0]?.count ?? 0;
-    } finally {
-      await client.end();
-    }
-  };
+    );
   const [placed, paid] = await Promise.all([
     count(`order_db_bench_${run}`, 'SELECT count(*)::int AS count FROM orders'),
     count(
