@@ -225,10 +225,10 @@ export class OrderRepository {
    * be ready. One notification per order and subject: a retry after it committed adds nothing.
    */
   async notifyCustomer(orderId: string, about: CustomerNotification): Promise<void> {
-    const estimate = (await this.findWithQueue(orderId))?.queue;
+    const found = await this.findWithQueue(orderId);
+    if (!found) throw new Error(`order ${orderId} does not exist`);
+    const { order, queue: estimate } = found;
     await withTransaction(this.#pool, async (client) => {
-      const order = await this.#find(client, orderId);
-      if (!order) throw new Error(`order ${orderId} does not exist`);
       await this.#appendEvent(client, order, {
         eventId: stableUuid(`${orderId}:notified:${about}`),
         type: 'order.customer_notified',
